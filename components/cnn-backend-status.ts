@@ -1,0 +1,118 @@
+/**
+ * `<cnn-backend-status>`: which TensorFlow.js backend the book computes on,
+ * whether WASM uses SIMD and threads, why that backend was chosen, and a
+ * control to choose another. Reflects the active backend in `data-backend`.
+ */
+import { LitElement, css, html, nothing } from 'lit';
+import { customElement, state } from 'lit/decorators.js';
+import { BACKENDS, type BackendInfo, type BackendName } from '../src/core/backend';
+import { ENGINE_CHANGE_EVENT, getEngine, requestedBackend, switchBackend } from '../src/browser/engine';
+import { baseStyles } from './theme';
+
+const LABELS: Record<BackendName, string> = { webgl: 'WebGL', wasm: 'WASM', cpu: 'CPU' };
+
+/** A one-line summary of the backend, e.g. "WASM · SIMD · 1 thread". */
+export function describeBackend(info: BackendInfo): string {
+  const parts = [LABELS[info.name]];
+  if (info.name === 'wasm') {
+    parts.push(info.simd ? 'SIMD' : 'no SIMD');
+    parts.push(`${info.threads} thread${info.threads === 1 ? '' : 's'}`);
+  }
+  if (info.name === 'webgl' && info.renderer) parts.push(info.renderer);
+  return parts.join(' · ');
+}
+
+@customElement('cnn-backend-status')
+export class CnnBackendStatus extends LitElement {
+  static override styles = [
+    baseStyles,
+    css`
+      :host {
+        margin: 0;
+        font-size: 0.875rem;
+      }
+      .row {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.5rem;
+        align-items: center;
+      }
+      .badge {
+        font-weight: 600;
+      }
+      details {
+        max-width: 36rem;
+      }
+      summary {
+        cursor: pointer;
+      }
+    `,
+  ];
+
+  @state() private info: BackendInfo | null = null;
+  @state() private error: string | null = null;
+
+  private readonly onChange = (e: Event) => {
+    this.info = (e as CustomEvent<BackendInfo>).detail;
+  };
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    window.addEventListener(ENGINE_CHANGE_EVENT, this.onChange);
+    getEngine().then(
+      (info) => (this.info = info),
+      (err: unknown) => (this.error = err instanceof Error ? err.message : String(err)),
+    );
+  }
+
+  override disconnectedCallback(): void {
+    window.removeEventListener(ENGINE_CHANGE_EVENT, this.onChange);
+    super.disconnectedCallback();
+  }
+
+  protected override updated(): void {
+    if (this.info) this.dataset['backend'] = this.info.name;
+  }
+
+  private onSelect(e: Event): void {
+    const value = (e.target as HTMLSelectElement).value;
+    switchBackend(value === 'auto' ? null : (value as BackendName));
+  }
+
+  override render() {
+    if (this.error) return html`<p class="error" role="alert">No compute backend could start: ${this.error}</p>`;
+    const info = this.info;
+    const timings = info ? Object.entries(info.timings) : [];
+    return html`
+      <div class="row" role="status" aria-live="polite">
+        <span>Backend:</span>
+        <span class="badge" data-testid="backend-name">${info ? describeBackend(info) : 'starting…'}</span>
+        <select @change=${this.onSelect} aria-label="Compute backend" ?disabled=${!info}>
+          <option value="auto" ?selected=${!requestedBackend()}>Automatic</option>
+          ${BACKENDS.map(
+            (b) => html`<option value=${b} ?selected=${requestedBackend() === b}>${LABELS[b]}</option>`,
+          )}
+        </select>
+      </div>
+      ${info
+        ? html`<details>
+            <summary>Why ${LABELS[info.name]}?</summary>
+            <p>${info.reason}.</p>
+            ${timings.length
+              ? html`<p>
+                  Probe network, forward + input gradient (median):
+                  ${timings.map(([b, ms]) => `${LABELS[b as BackendName]} ${ms!.toFixed(1)} ms`).join(', ')}.
+                </p>`
+              : nothing}
+            <p>${crossOriginIsolated ? 'This page is cross-origin isolated, so WASM may use threads.' : 'This page is not cross-origin isolated, so WASM runs on one thread.'}</p>
+          </details>`
+        : nothing}
+    `;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'cnn-backend-status': CnnBackendStatus;
+  }
+}

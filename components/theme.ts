@@ -1,0 +1,64 @@
+/**
+ * Styles shared by every `cnn-*` element. Colours come from the page's custom
+ * properties (`--itc-*`), so the book's light and dark themes, and any site
+ * that embeds a component, restyle them without touching the shadow DOM.
+ */
+import { css } from 'lit';
+
+export const baseStyles = css`
+  :host {
+    display: block;
+    margin: 1.5rem 0;
+    color: var(--itc-fg, #1b1b1f);
+    font: inherit;
+    --_border: var(--itc-border, #b9bac4);
+    --_muted: var(--itc-muted, #555866);
+    --_panel: var(--itc-panel, #f4f4f7);
+    --_accent: var(--itc-accent, #0b62c4);
+    --_warn: var(--itc-warn, #9a4a00);
+  }
+  :host([hidden]) {
+    display: none;
+  }
+  .panel {
+    border: 1px solid var(--_border);
+    border-radius: 8px;
+    background: var(--_panel);
+    padding: 1rem;
+  }
+  button,
+  select,
+  input {
+    font: inherit;
+    color: inherit;
+  }
+  button,
+  select {
+    border: 1px solid var(--_border);
+    border-radius: 6px;
+    background: var(--itc-bg, #fff);
+    padding: 0.35rem 0.7rem;
+    min-height: 2.25rem;
+    cursor: pointer;
+  }
+  :focus-visible {
+    outline: 3px solid var(--_accent);
+    outline-offset: 2px;
+  }
+  .error {
+    border-left: 4px solid var(--_warn);
+    padding: 0.5rem 0.75rem;
+    background: var(--itc-bg, #fff);
+  }
+  .muted {
+    color: var(--_muted);
+  }
+  .visually-hidden {
+    position: absolute;
+    width: 1px;
+    height: 1px;
+    overflow: hidden;
+    clip: rect(0 0 0 0);
+    white-space: nowrap;
+  }
+`;

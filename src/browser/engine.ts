@@ -1,0 +1,100 @@
+/**
+ * The browser's compute engine: registers WebGL next to the core's WASM and
+ * CPU backends, serves the WASM binaries from the site itself, reads the
+ * reader's choice from the URL, caches calibration results, and recovers
+ * from a lost WebGL context. Every component awaits {@link getEngine} before
+ * computing, so the backend is chosen once per page.
+ */
+import '@tensorflow/tfjs-backend-webgl';
+import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
+import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
+import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
+import { type BackendInfo, type BackendName, isBackendName, startEngine, type WebGLReport } from '../core/backend';
+import { tf } from '../core/tf';
+
+/** URL parameter that forces a backend, e.g. `?backend=wasm`. */
+export const BACKEND_PARAM = 'backend';
+/** Event fired on `window` when the active backend changes after start-up. */
+export const ENGINE_CHANGE_EVENT = 'cnn-engine-change';
+const CACHE_KEY = `inside-the-convnet:backend:${tf.version_core}`;
+
+setWasmPaths({
+  'tfjs-backend-wasm.wasm': new URL(wasmPlain, location.href).href,
+  'tfjs-backend-wasm-simd.wasm': new URL(wasmSimd, location.href).href,
+  'tfjs-backend-wasm-threaded-simd.wasm': new URL(wasmThreaded, location.href).href,
+});
+
+function probeWebGL(): WebGLReport {
+  try {
+    const canvas = document.createElement('canvas');
+    const gl = (canvas.getContext('webgl2') ?? canvas.getContext('webgl')) as WebGLRenderingContext | null;
+    if (!gl) return { available: false };
+    const ext = gl.getExtension('WEBGL_debug_renderer_info');
+    const renderer = String(gl.getParameter(ext ? ext.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
+    gl.getExtension('WEBGL_lose_context')?.loseContext();
+    return { available: true, renderer };
+  } catch {
+    return { available: false };
+  }
+}
+
+function readCache(): BackendName | null {
+  try {
+    const entry = JSON.parse(localStorage.getItem(CACHE_KEY) ?? 'null') as { ua: string; name: string } | null;
+    return entry && entry.ua === navigator.userAgent && isBackendName(entry.name) ? entry.name : null;
+  } catch {
+    return null;
+  }
+}
+
+function writeCache(info: BackendInfo): void {
+  if (Object.keys(info.timings).length < 2) return;
+  try {
+    localStorage.setItem(CACHE_KEY, JSON.stringify({ ua: navigator.userAgent, name: info.name }));
+  } catch {
+    // Storage can be disabled; calibration then simply runs on each visit.
+  }
+}
+
+/** The backend named in the page's URL, if any and valid. */
+export function requestedBackend(): BackendName | null {
+  const value = new URLSearchParams(location.search).get(BACKEND_PARAM);
+  return isBackendName(value) ? value : null;
+}
+
+let current: BackendInfo | null = null;
+
+function watchContextLoss(): void {
+  if (tf.getBackend() !== 'webgl') return;
+  const canvas = (tf.backend() as unknown as { gpgpu?: { gl?: WebGLRenderingContext } }).gpgpu?.gl?.canvas;
+  canvas?.addEventListener?.('webglcontextlost', () => void recoverFromContextLoss(), { once: true });
+}
+
+async function recoverFromContextLoss(): Promise<void> {
+  const info = await startEngine({ override: 'wasm', calibrate: false });
+  current = { ...info, reason: 'the GPU context was lost, so the book moved to WASM' };
+  window.dispatchEvent(new CustomEvent(ENGINE_CHANGE_EVENT, { detail: current }));
+}
+
+let starting: Promise<BackendInfo> | null = null;
+
+/** Starts the engine once per page and resolves to the active backend. */
+export function getEngine(): Promise<BackendInfo> {
+  starting ??= (async () => {
+    const info = await startEngine({ override: requestedBackend(), cached: readCache(), webgl: probeWebGL() });
+    writeCache(info);
+    current = info;
+    watchContextLoss();
+    return info;
+  })();
+  return starting.then(() => current!);
+}
+
+/** Reloads the page on `name` (or on the automatic choice, for null), keeping the reader's place. */
+export function switchBackend(name: BackendName | null): void {
+  const url = new URL(location.href);
+  if (name) url.searchParams.set(BACKEND_PARAM, name);
+  else url.searchParams.delete(BACKEND_PARAM);
+  location.assign(url.href);
+}
