@@ -21,7 +21,7 @@ export function withBase(path: string): string {
 
 /** All chapters in reading order. */
 export async function getChapterRoutes(): Promise<ChapterRoute[]> {
-  const entries = await getCollection('chapters');
+  const entries: CollectionEntry<'chapters'>[] = await getCollection('chapters');
   const orders = new Set<number>();
   for (const e of entries) {
     if (orders.has(e.data.order)) throw new Error(`Two chapters share order ${e.data.order}.`);

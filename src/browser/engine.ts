@@ -25,7 +25,8 @@ setWasmPaths({
   'tfjs-backend-wasm-threaded-simd.wasm': new URL(wasmThreaded, location.href).href,
 });
 
-function probeWebGL(): WebGLReport {
+/** Whether WebGL exists here and which renderer backs it (a GPU or a software rasterizer). */
+export function probeWebGL(): WebGLReport {
   try {
     const canvas = document.createElement('canvas');
     const gl = (canvas.getContext('webgl2') ?? canvas.getContext('webgl')) as WebGLRenderingContext | null;

@@ -3,7 +3,7 @@
  * engine and the benchmark both time its forward pass plus input gradient, the
  * work every gradient-based chapter does.
  */
-import { tf, type Tensor4D } from './tf';
+import { tf, type Tensor, type Tensor4D } from './tf';
 
 /** Shape of the probe's input, NHWC: a 64×64 colour image like the book's colour model. */
 export const PROBE_INPUT_SHAPE: [number, number, number, number] = [1, 64, 64, 3];
@@ -40,8 +40,8 @@ export function createProbeNet(): ProbeNet {
   });
   const input = tf.tensor4d(fill(PROBE_INPUT_SHAPE.reduce((a, b) => a * b), 5, 1), PROBE_INPUT_SHAPE);
 
-  const score = (x: Tensor4D) => {
-    let h: Tensor4D = x;
+  const score = (x: Tensor) => {
+    let h = x as Tensor4D;
     weights.forEach((w, i) => {
       h = tf.relu(tf.conv2d(h, w, 1, 'same'));
       if (i < weights.length - 1) h = tf.maxPool(h, 2, 2, 'valid');

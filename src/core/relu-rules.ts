@@ -12,6 +12,7 @@
  * that propagates a signal back through a network uses these functions: the
  * numeric tables of the first chapter and the maps on images run the same code.
  */
+import type { CustomGradientFunc } from '@tensorflow/tfjs-core/dist/engine';
 import { tf, type Tensor } from './tf';
 
 /** Identifiers of the backward rules, in the order the book presents them. */
@@ -37,13 +38,16 @@ function passMask(rule: ReluRule, x: Tensor, dy: Tensor): Tensor {
 }
 
 function makeRelu(rule: ReluRule): (x: Tensor) => Tensor {
-  return tf.customGrad((x: Tensor, save: (ts: Tensor[]) => void) => {
+  // customGrad passes the inputs first and the save function last.
+  const forward: CustomGradientFunc<Tensor> = (...args) => {
+    const [x, save] = args as [Tensor, tf.GradSaveFunc];
     save([x]);
     return {
       value: tf.relu(x),
       gradFunc: (dy: Tensor, saved: Tensor[]) => tf.mul(dy, passMask(rule, saved[0]!, dy)),
     };
-  }) as (x: Tensor) => Tensor;
+  };
+  return tf.customGrad(forward) as (x: Tensor) => Tensor;
 }
 
 const RELUS: Record<ReluRule, (x: Tensor) => Tensor> = {
