@@ -1,0 +1,212 @@
+/**
+ * The convolution gradients that `@tensorflow/tfjs-backend-wasm` 4.22 lacks.
+ *
+ * The WASM backend ships `Conv2DBackpropInput` but not `Conv2DBackpropFilter`,
+ * `DepthwiseConv2dNativeBackpropInput` or `DepthwiseConv2dNativeBackpropFilter`,
+ * so `tf.grad` through conv2d weights (training) and through any depthwise
+ * convolution fails there with "Kernel '…' not registered for backend 'wasm'".
+ * These are plain JS kernels over the WASM heap. All three are the same sum over
+ * (output pixel, filter tap) pairs, so the pairs whose input pixel lies inside
+ * the image are listed once as flat offsets (`convTaps`) and each kernel is a
+ * short loop over that list with the channel arithmetic inline.
+ *
+ * Layout is NHWC throughout (the only layout the WASM convolutions support):
+ * x `[b, h, w, c]`, dy `[b, outH, outW, outC]`, conv filter `[fh, fw, c, outC]`,
+ * depthwise filter `[fh, fw, c, m]` with output channel `c * m + k`.
+ */
+import {
+  backend_util,
+  Conv2DBackpropFilter,
+  DepthwiseConv2dNativeBackpropFilter,
+  DepthwiseConv2dNativeBackpropInput,
+  getKernel,
+  registerKernel,
+} from '@tensorflow/tfjs-core';
+import type {
+  Conv2DBackpropFilterAttrs,
+  DepthwiseConv2dNativeBackpropFilterAttrs,
+  DepthwiseConv2dNativeBackpropInputAttrs,
+  KernelConfig,
+  KernelFunc,
+  TensorInfo,
+} from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+
+type Shape4D = [number, number, number, number];
+type KernelArgs<A> = { backend: BackendWasm; inputs: Record<string, TensorInfo>; attrs: A };
+
+/** Flat offsets of every (output pixel, filter tap) pair that reads a pixel inside the image. */
+interface Taps {
+  count: number;
+  /** Offset of the input pixel's channel 0 in x (and dx). */
+  x: Int32Array;
+  /** Offset of the output pixel's channel 0 in dy. */
+  dy: Int32Array;
+  /** Index of the filter tap, `fy * filterWidth + fx`. */
+  tap: Int32Array;
+}
+
+/**
+ * Input coordinate read by output position `o` at filter tap `f`, stored at
+ * `o * filterSize + f`, or -1 where it falls in the padding.
+ */
+function inputCoords(
+  outSize: number, filterSize: number, stride: number, dilation: number, padBefore: number, inSize: number,
+): Int32Array {
+  const coords = new Int32Array(outSize * filterSize);
+  for (let o = 0; o < outSize; o++) {
+    for (let f = 0; f < filterSize; f++) {
+      const i = o * stride + f * dilation - padBefore;
+      coords[o * filterSize + f] = i >= 0 && i < inSize ? i : -1;
+    }
+  }
+  return coords;
+}
+
+function convTaps(c: backend_util.Conv2DInfo): Taps {
+  const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth } = c;
+  const rowOf = inputCoords(outHeight, filterHeight, c.strideHeight, c.dilationHeight, c.padInfo.top, inHeight);
+  const colOf = inputCoords(outWidth, filterWidth, c.strideWidth, c.dilationWidth, c.padInfo.left, inWidth);
+  const most = batchSize * outHeight * outWidth * filterHeight * filterWidth;
+  const taps: Taps = { count: 0, x: new Int32Array(most), dy: new Int32Array(most), tap: new Int32Array(most) };
+  let n = 0;
+  for (let b = 0; b < batchSize; b++) {
+    for (let oy = 0; oy < outHeight; oy++) {
+      for (let ox = 0; ox < outWidth; ox++) {
+        const dyOffset = ((b * outHeight + oy) * outWidth + ox) * outChannels;
+        for (let fy = 0; fy < filterHeight; fy++) {
+          const iy = rowOf[oy * filterHeight + fy];
+          if (iy < 0) continue;
+          const xRow = (b * inHeight + iy) * inWidth;
+          for (let fx = 0; fx < filterWidth; fx++) {
+            const ix = colOf[ox * filterWidth + fx];
+            if (ix < 0) continue;
+            taps.x[n] = (xRow + ix) * inChannels;
+            taps.dy[n] = dyOffset;
+            taps.tap[n] = fy * filterWidth + fx;
+            n++;
+          }
+        }
+      }
+    }
+  }
+  taps.count = n;
+  return taps;
+}
+
+/** A float view of a tensor's bytes on the WASM heap; valid until the heap next grows. */
+function heapView(backend: BackendWasm, t: TensorInfo): backend_util.TypedArray {
+  return backend.typedArrayFromHeap(t);
+}
+
+/**
+ * Allocates the output on the WASM heap and fills it from a float64 accumulator
+ * (sums run over every output pixel of the batch, too long for float32).
+ * It must come after the last read of an input view: allocating may grow the
+ * heap and detach them.
+ */
+function writeOutput(backend: BackendWasm, shape: number[], sums: Float64Array): TensorInfo {
+  const out = backend.makeOutput(shape, 'float32');
+  (heapView(backend, out) as Float32Array).set(sums);
+  return out;
+}
+
+function conv2DBackpropFilter({ backend, inputs, attrs }: KernelArgs<Conv2DBackpropFilterAttrs>): TensorInfo {
+  const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
+  if (attrs.dataFormat === 'NCHW') {
+    throw new Error("wasm Conv2DBackpropFilter supports dataFormat 'NHWC' only, got 'NCHW'.");
+  }
+  const c = backend_util.computeConv2DInfo(
+    x.shape as Shape4D, attrs.filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
+  const { inChannels, outChannels } = c;
+  const taps = convTaps(c);
+  const xs = heapView(backend, x);
+  const dys = heapView(backend, dy);
+  const sums = new Float64Array(c.filterHeight * c.filterWidth * inChannels * outChannels);
+  const tapSize = inChannels * outChannels;
+  for (let t = 0; t < taps.count; t++) {
+    const xOffset = taps.x[t];
+    const dyOffset = taps.dy[t];
+    for (let ci = 0, w = taps.tap[t] * tapSize; ci < inChannels; ci++, w += outChannels) {
+      const xv = xs[xOffset + ci];
+      for (let co = 0; co < outChannels; co++) sums[w + co] += xv * dys[dyOffset + co];
+    }
+  }
+  return writeOutput(backend, attrs.filterShape, sums);
+}
+
+function depthwiseConv2dNativeBackpropFilter(
+  { backend, inputs, attrs }: KernelArgs<DepthwiseConv2dNativeBackpropFilterAttrs>,
+): TensorInfo {
+  const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
+  const c = backend_util.computeConv2DInfo(
+    x.shape as Shape4D, attrs.filterShape, attrs.strides, attrs.dilations, attrs.pad, attrs.dimRoundingMode, true);
+  const { inChannels, outChannels } = c;
+  const multiplier = outChannels / inChannels;
+  const taps = convTaps(c);
+  const xs = heapView(backend, x);
+  const dys = heapView(backend, dy);
+  // A tap's [c, m] filter slice is laid out like dy's channels: index c * m + k.
+  const sums = new Float64Array(c.filterHeight * c.filterWidth * outChannels);
+  for (let t = 0; t < taps.count; t++) {
+    const xOffset = taps.x[t];
+    const dyOffset = taps.dy[t];
+    const w = taps.tap[t] * outChannels;
+    for (let ci = 0, d = 0; ci < inChannels; ci++) {
+      const xv = xs[xOffset + ci];
+      for (let k = 0; k < multiplier; k++, d++) sums[w + d] += xv * dys[dyOffset + d];
+    }
+  }
+  return writeOutput(backend, attrs.filterShape, sums);
+}
+
+function depthwiseConv2dNativeBackpropInput(
+  { backend, inputs, attrs }: KernelArgs<DepthwiseConv2dNativeBackpropInputAttrs>,
+): TensorInfo {
+  const { dy, filter } = inputs as { dy: TensorInfo; filter: TensorInfo };
+  const c = backend_util.computeConv2DInfo(
+    attrs.inputShape, filter.shape as Shape4D, attrs.strides, attrs.dilations, attrs.pad, attrs.dimRoundingMode, true);
+  const { inChannels, outChannels } = c;
+  const multiplier = outChannels / inChannels;
+  const taps = convTaps(c);
+  const dys = heapView(backend, dy);
+  const ws = heapView(backend, filter);
+  const sums = new Float64Array(c.batchSize * c.inHeight * c.inWidth * inChannels);
+  for (let t = 0; t < taps.count; t++) {
+    const xOffset = taps.x[t];
+    const dyOffset = taps.dy[t];
+    const w = taps.tap[t] * outChannels;
+    for (let ci = 0, d = 0; ci < inChannels; ci++) {
+      let sum = 0;
+      for (let k = 0; k < multiplier; k++, d++) sum += dys[dyOffset + d] * ws[w + d];
+      sums[xOffset + ci] += sum;
+    }
+  }
+  return writeOutput(backend, attrs.inputShape, sums);
+}
+
+/** Kernel configs for the three convolution gradients missing from the WASM backend. */
+export const wasmBackpropKernelConfigs: readonly KernelConfig[] = [
+  { kernelName: Conv2DBackpropFilter, backendName: 'wasm', kernelFunc: conv2DBackpropFilter as unknown as KernelFunc },
+  {
+    kernelName: DepthwiseConv2dNativeBackpropFilter,
+    backendName: 'wasm',
+    kernelFunc: depthwiseConv2dNativeBackpropFilter as unknown as KernelFunc,
+  },
+  {
+    kernelName: DepthwiseConv2dNativeBackpropInput,
+    backendName: 'wasm',
+    kernelFunc: depthwiseConv2dNativeBackpropInput as unknown as KernelFunc,
+  },
+];
+
+/**
+ * Registers the missing WASM convolution gradients so `tf.grad` works through
+ * conv2d filters and depthwise convolutions on that backend. Idempotent, and it
+ * leaves alone any kernel already registered (a later tfjs with native ones).
+ */
+export function registerWasmBackpropKernels(): void {
+  for (const config of wasmBackpropKernelConfigs) {
+    if (getKernel(config.kernelName, 'wasm') == null) registerKernel(config);
+  }
+}

@@ -1,0 +1,297 @@
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { tf, type Tensor, type Tensor4D } from '../../src/core/tf';
+import { registerWasmBackpropKernels, wasmBackpropKernelConfigs } from '../../src/core/kernels/wasm-backprop';
+
+type Pair = [number, number];
+type Shape4D = [number, number, number, number];
+type Pad = 'same' | 'valid' | number | [Pair, Pair, Pair, Pair];
+type Rounding = 'floor' | 'round' | 'ceil' | undefined;
+/** A tensor as plain data, so the same values can be fed to both backends. */
+type Data = { shape: number[]; values: Float32Array };
+
+const RTOL = 1e-4;
+const CASES = 30;
+const FILTER_KERNELS = ['Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter'] as const;
+
+/** mulberry32: a seeded generator so a failing geometry can be reproduced. */
+function seeded(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const int = (rand: () => number, lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
+const pick = <T>(rand: () => number, xs: readonly T[]): T => xs[int(rand, 0, xs.length - 1)]!;
+
+function randomData(rand: () => number, shape: number[]): Data {
+  const values = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  for (let i = 0; i < values.length; i++) values[i] = rand() * 2 - 1;
+  return { shape, values };
+}
+
+interface Geometry {
+  xShape: Shape4D;
+  filterShape: Shape4D;
+  dyShape: Shape4D;
+  strides: Pair;
+  dilations: Pair;
+  pad: Pad;
+  dimRoundingMode: Rounding;
+}
+
+/** Batch 1-3, kernels 1-5, strides 1-3 or dilations 1-2 (tfjs forbids both > 1), every pad kind. */
+function randomGeometry(rand: () => number, depthwise: boolean): Geometry {
+  const dilations: Pair = depthwise && rand() < 0.4 ? [int(rand, 1, 2), int(rand, 1, 2)] : [1, 1];
+  const dilated = dilations[0] > 1 || dilations[1] > 1;
+  const strides: Pair = dilated ? [1, 1] : [int(rand, 1, 3), int(rand, 1, 3)];
+  const [fh, fw] = [int(rand, 1, 5), int(rand, 1, 5)];
+  const inC = int(rand, 1, 4);
+  const filterShape: Shape4D = [fh, fw, inC, depthwise ? int(rand, 1, 3) : int(rand, 1, 4)];
+  const effective = (f: number, d: number) => (f - 1) * d + 1;
+  const xShape: Shape4D = [
+    int(rand, 1, 3), effective(fh, dilations[0]) + int(rand, 0, 5), effective(fw, dilations[1]) + int(rand, 0, 5), inC,
+  ];
+  const kind = pick(rand, ['same', 'valid', 'number', 'explicit'] as const);
+  const pad: Pad = kind === 'number' ? int(rand, 0, 2)
+    : kind === 'explicit' ? [[0, 0], [int(rand, 0, 2), int(rand, 0, 2)], [int(rand, 0, 2), int(rand, 0, 2)], [0, 0]]
+    : kind;
+  // tfjs accepts a rounding mode only with numeric pads.
+  const dimRoundingMode: Rounding =
+    typeof pad === 'string' ? undefined : pick(rand, [undefined, 'floor', 'round', 'ceil'] as const);
+  const info = tf.backend_util.computeConv2DInfo(xShape, filterShape, strides, dilations, pad, dimRoundingMode, depthwise);
+  return { xShape, filterShape, dyShape: info.outShape, strides, dilations, pad, dimRoundingMode };
+}
+
+/** Runs one kernel on one backend and returns its output as plain data. */
+async function runKernel(
+  backend: 'cpu' | 'wasm', name: string, inputs: Record<string, Data>, attrs: object,
+): Promise<Data> {
+  await tf.setBackend(backend);
+  const tensors = Object.fromEntries(Object.entries(inputs).map(([k, d]) => [k, tf.tensor(d.values, d.shape)]));
+  const out = tf.engine().runKernel(name, tensors, attrs as never) as Tensor;
+  const result = { shape: out.shape, values: Float32Array.from(out.dataSync()) };
+  tf.dispose([out, ...Object.values(tensors)]);
+  return result;
+}
+
+/** Largest |a - e| / max(1, |e|): relative where values are large, absolute near zero. */
+function maxRelativeError(actual: Data, expected: Data): number {
+  expect(actual.shape).toEqual(expected.shape);
+  let worst = 0;
+  for (let i = 0; i < expected.values.length; i++) {
+    const e = expected.values[i]!;
+    worst = Math.max(worst, Math.abs(actual.values[i]! - e) / Math.max(1, Math.abs(e)));
+  }
+  return worst;
+}
+
+/*
+ * The CPU depthwise backprop kernels of tfjs 4.22 pass dilations to
+ * computeConv2DInfo (output size, padding) but their loops step through the
+ * filter as if undilated, so they are wrong for dilations > 1. The reference is
+ * therefore the CPU kernel on the equivalent undilated problem: the filter with
+ * zeros inserted between its taps. At dilation 1 this is the CPU kernel as is.
+ */
+function dilateFilter({ shape: [fh, fw, c, m], values }: Data, [dh, dw]: Pair): Data {
+  const [eh, ew] = [(fh! - 1) * dh + 1, (fw! - 1) * dw + 1];
+  const cm = c! * m!;
+  const out = new Float32Array(eh * ew * cm);
+  for (let y = 0; y < fh!; y++) {
+    for (let x = 0; x < fw!; x++) out.set(values.subarray((y * fw! + x) * cm, (y * fw! + x + 1) * cm), (y * dh * ew + x * dw) * cm);
+  }
+  return { shape: [eh, ew, c!, m!], values: out };
+}
+
+function undilateFilter({ shape: [, ew, c, m], values }: Data, [fh, fw]: Pair, [dh, dw]: Pair): Data {
+  const cm = c! * m!;
+  const out = new Float32Array(fh * fw * cm);
+  for (let y = 0; y < fh; y++) {
+    for (let x = 0; x < fw; x++) out.set(values.subarray((y * dh * ew! + x * dw) * cm, (y * dh * ew! + x * dw + 1) * cm), (y * fw + x) * cm);
+  }
+  return { shape: [fh, fw, c!, m!], values: out };
+}
+
+const describeGeometry = (g: Geometry) => JSON.stringify(g);
+
+beforeAll(async () => {
+  expect(await tf.setBackend('wasm')).toBe(true);
+});
+
+afterEach(async () => {
+  vi.restoreAllMocks();
+  await tf.setBackend('wasm');
+});
+
+describe('WASM backprop kernels match the CPU backend', () => {
+  it(`Conv2DBackpropFilter on ${CASES} random geometries`, async () => {
+    const rand = seeded(1);
+    for (let i = 0; i < CASES; i++) {
+      const g = randomGeometry(rand, false);
+      const inputs = { x: randomData(rand, g.xShape), dy: randomData(rand, g.dyShape) };
+      const attrs = { strides: g.strides, pad: g.pad, dataFormat: 'NHWC', dimRoundingMode: g.dimRoundingMode, filterShape: g.filterShape };
+      const wasm = await runKernel('wasm', 'Conv2DBackpropFilter', inputs, attrs);
+      const cpu = await runKernel('cpu', 'Conv2DBackpropFilter', inputs, attrs);
+      expect(maxRelativeError(wasm, cpu), describeGeometry(g)).toBeLessThan(RTOL);
+    }
+  });
+
+  it(`DepthwiseConv2dNativeBackpropInput on ${CASES} random geometries`, async () => {
+    const rand = seeded(2);
+    for (let i = 0; i < CASES; i++) {
+      const g = randomGeometry(rand, true);
+      const dy = randomData(rand, g.dyShape);
+      const filter = randomData(rand, g.filterShape);
+      const attrs = { strides: g.strides, pad: g.pad, dimRoundingMode: g.dimRoundingMode, inputShape: g.xShape };
+      const wasm = await runKernel('wasm', 'DepthwiseConv2dNativeBackpropInput', { dy, filter }, { ...attrs, dilations: g.dilations });
+      const cpu = await runKernel('cpu', 'DepthwiseConv2dNativeBackpropInput',
+        { dy, filter: dilateFilter(filter, g.dilations) }, { ...attrs, dilations: 1 });
+      expect(maxRelativeError(wasm, cpu), describeGeometry(g)).toBeLessThan(RTOL);
+    }
+  });
+
+  it(`DepthwiseConv2dNativeBackpropFilter on ${CASES} random geometries`, async () => {
+    const rand = seeded(3);
+    for (let i = 0; i < CASES; i++) {
+      const g = randomGeometry(rand, true);
+      const inputs = { x: randomData(rand, g.xShape), dy: randomData(rand, g.dyShape) };
+      const attrs = { strides: g.strides, pad: g.pad, dimRoundingMode: g.dimRoundingMode };
+      const wasm = await runKernel('wasm', 'DepthwiseConv2dNativeBackpropFilter', inputs,
+        { ...attrs, dilations: g.dilations, filterShape: g.filterShape });
+      const dilatedShape = dilateFilter(randomData(() => 0, g.filterShape), g.dilations).shape;
+      const cpu = await runKernel('cpu', 'DepthwiseConv2dNativeBackpropFilter', inputs,
+        { ...attrs, dilations: 1, filterShape: dilatedShape });
+      const [fh, fw] = g.filterShape;
+      expect(maxRelativeError(wasm, undilateFilter(cpu, [fh, fw], g.dilations)), describeGeometry(g)).toBeLessThan(RTOL);
+    }
+  });
+
+  it('dilated depthwise gradients are the adjoints of the forward convolution', async () => {
+    // <depthwise(x, w), dy> = <x, dx> = <w, dw>: checks dilation without trusting dilateFilter.
+    const rand = seeded(4);
+    for (const dilations of [[2, 2], [1, 2], [2, 1]] as Pair[]) {
+      for (const pad of ['same', 'valid'] as const) {
+        const x = tf.tensor4d(randomData(rand, [2, 9, 8, 3]).values, [2, 9, 8, 3]);
+        const w = tf.tensor4d(randomData(rand, [3, 2, 3, 2]).values, [3, 2, 3, 2]);
+        const y = tf.depthwiseConv2d(x, w, 1, pad, 'NHWC', dilations);
+        const dy = tf.tensor(randomData(rand, y.shape).values, y.shape);
+        const attrs = { strides: 1, pad, dilations };
+        const dx = tf.engine().runKernel('DepthwiseConv2dNativeBackpropInput', { dy, filter: w }, { ...attrs, inputShape: x.shape } as never) as Tensor;
+        const dw = tf.engine().runKernel('DepthwiseConv2dNativeBackpropFilter', { x, dy }, { ...attrs, filterShape: w.shape } as never) as Tensor;
+        const [yDy, xDx, wDw] = [tf.sum(tf.mul(y, dy)), tf.sum(tf.mul(x, dx)), tf.sum(tf.mul(w, dw))].map((t) => t.dataSync()[0]!);
+        expect(Math.abs(xDx - yDy) / Math.abs(yDy), `dx, ${dilations} ${pad}`).toBeLessThan(RTOL);
+        expect(Math.abs(wDw - yDy) / Math.abs(yDy), `dw, ${dilations} ${pad}`).toBeLessThan(RTOL);
+        tf.dispose([x, w, y, dy, dx, dw]);
+      }
+    }
+  });
+
+  it('rejects NCHW with a clear error', () => {
+    const x = tf.zeros([1, 2, 4, 4]);
+    const dy = tf.zeros([1, 3, 2, 2]);
+    const attrs = { strides: 1, pad: 'valid', dataFormat: 'NCHW', filterShape: [3, 3, 2, 3] };
+    expect(() => tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, attrs as never)).toThrow(/supports dataFormat 'NHWC' only/);
+    tf.dispose([x, dy]);
+  });
+});
+
+/** A conv2d (stride 1, 'same') then ReLU then depthwise (multiplier 2, stride 2, 'valid'), to a scalar loss. */
+function network(weights: Tensor4D) {
+  // tf.grad(s) type their callbacks over plain Tensor.
+  return (x: Tensor, w1: Tensor, w2: Tensor) => {
+    const h = tf.relu(tf.conv2d(x as Tensor4D, w1 as Tensor4D, 1, 'same'));
+    return tf.sum(tf.mul(tf.depthwiseConv2d(h, w2 as Tensor4D, 2, 'valid'), weights));
+  };
+}
+
+function networkData(): Data[] {
+  const rand = seeded(5);
+  return [[2, 9, 9, 3], [3, 3, 3, 4], [3, 3, 4, 2], [2, 4, 4, 8]].map((shape) => randomData(rand, shape));
+}
+
+/** Gradients of the network's loss w.r.t. x, w1 and w2 on one backend, as plain data. */
+async function networkGradients(backend: 'cpu' | 'wasm'): Promise<Data[]> {
+  await tf.setBackend(backend);
+  const [x, w1, w2, weights] = networkData().map((d) => tf.tensor4d(d.values, d.shape as Shape4D));
+  const grads = tf.grads(network(weights!))([x!, w1!, w2!]);
+  const result = grads.map((g) => ({ shape: g.shape, values: Float32Array.from(g.dataSync()) }));
+  tf.dispose([x!, w1!, w2!, weights!, ...grads]);
+  return result;
+}
+
+describe('tf.grad on WASM', () => {
+  it('gradients of a conv2d + depthwise network w.r.t. input and filters match the CPU backend', async () => {
+    const wasm = await networkGradients('wasm');
+    const cpu = await networkGradients('cpu');
+    ['x', 'w1', 'w2'].forEach((name, i) => expect(maxRelativeError(wasm[i]!, cpu[i]!), name).toBeLessThan(RTOL));
+  });
+
+  it('an input-only gradient runs no filter-gradient kernel; requesting the filters does', () => {
+    const [x, w1, w2, weights] = networkData().map((d) => tf.tensor4d(d.values, d.shape as Shape4D));
+    const spies = FILTER_KERNELS.map((name) => vi.spyOn(getKernel(name, 'wasm'), 'kernelFunc'));
+    const f = network(weights!);
+    tf.dispose(tf.grad((input) => f(input, w1!, w2!))(x!));
+    spies.forEach((spy) => expect(spy).not.toHaveBeenCalled());
+    // The same spies do see the filter gradients once they are asked for.
+    tf.dispose(tf.grads(f)([x!, w1!, w2!]));
+    spies.forEach((spy) => expect(spy).toHaveBeenCalledTimes(1));
+    tf.dispose([x!, w1!, w2!, weights!]);
+  });
+
+  it('tfjs itself: a linear tf.fused conv computes the filter gradient even for an input-only gradient', () => {
+    // fused.conv2d / fused.depthwiseConv2d keep the fused kernel under tf.grad only for a linear
+    // activation, and their customGrad returns dx and dfilter together. tfjs-layers' Conv2D calls
+    // fused.conv2d, so a linear (or non-fusable-activation) layer pays for an unneeded dfilter.
+    const rand = seeded(6);
+    const x = tf.tensor4d(randomData(rand, [1, 6, 6, 2]).values, [1, 6, 6, 2]);
+    const filter = tf.tensor4d(randomData(rand, [3, 3, 2, 2]).values, [3, 3, 2, 2]);
+    const [convSpy, depthwiseSpy] = FILTER_KERNELS.map((name) => vi.spyOn(getKernel(name, 'wasm'), 'kernelFunc'));
+    const inputGrad = (activation: 'linear' | 'relu') => tf.dispose(tf.grad((input) => tf.add(
+      tf.sum(tf.fused.conv2d({ x: input as Tensor4D, filter, strides: 1, pad: 'same', activation })),
+      tf.sum(tf.fused.depthwiseConv2d({ x: input as Tensor4D, filter, strides: 1, pad: 'same', activation })),
+    ))(x));
+    inputGrad('relu'); // falls back to unfused ops, which the tape prunes
+    expect(convSpy).not.toHaveBeenCalled();
+    expect(depthwiseSpy).not.toHaveBeenCalled();
+    inputGrad('linear');
+    expect(convSpy).toHaveBeenCalledTimes(1);
+    expect(depthwiseSpy).toHaveBeenCalledTimes(1);
+    tf.dispose([x, filter]);
+  });
+
+  it('leaks no tensors and no WASM heap buffers', async () => {
+    const [x, w1, w2, weights] = networkData().map((d) => tf.tensor4d(d.values, d.shape as Shape4D));
+    const backend = tf.backend() as BackendWasm;
+    const [tensors, buffers] = [tf.memory().numTensors, backend.numDataIds()];
+    const grads = tf.grads(network(weights!))([x!, w1!, w2!]);
+    await Promise.all(grads.map((g) => g.data()));
+    tf.dispose(grads);
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(backend.numDataIds()).toBe(buffers);
+    tf.dispose([x!, w1!, w2!, weights!]);
+  });
+});
+
+describe('registerWasmBackpropKernels', () => {
+  it('registers all three once and leaves an existing registration alone', () => {
+    const registered = wasmBackpropKernelConfigs.map((c) => getKernel(c.kernelName, 'wasm'));
+    expect(registered).toEqual(wasmBackpropKernelConfigs);
+    const name = wasmBackpropKernelConfigs[0]!.kernelName;
+    const existing = { kernelName: name, backendName: 'wasm', kernelFunc: () => { throw new Error('unused'); } };
+    unregisterKernel(name, 'wasm');
+    registerKernel(existing);
+    try {
+      registerWasmBackpropKernels();
+      expect(getKernel(name, 'wasm')).toBe(existing);
+    } finally {
+      unregisterKernel(name, 'wasm');
+      registerKernel(registered[0]!);
+    }
+    registerWasmBackpropKernels();
+    wasmBackpropKernelConfigs.forEach((c, i) => expect(getKernel(c.kernelName, 'wasm')).toBe(registered[i]));
+  });
+});
