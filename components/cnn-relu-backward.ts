@@ -132,9 +132,19 @@ export class CnnReluBackward extends LitElement {
         gap: 0.5rem;
         margin: 0.75rem 0;
       }
+      .results {
+        display: grid;
+        grid-template-columns: repeat(auto-fit, minmax(13rem, 1fr));
+        gap: 1.25rem;
+      }
       .readout {
         font-size: 0.875rem;
-        max-width: 16rem;
+      }
+      .readout p {
+        margin: 0.5rem 0 0.25rem;
+      }
+      .legend {
+        font-size: 0.875rem;
       }
       .readout ul {
         padding-left: 1.1rem;
@@ -309,12 +319,15 @@ export class CnnReluBackward extends LitElement {
       <div class="readout">
         <p>Passes R ${text.passes}; ${blocked.length === 0 ? 'here it blocks nothing' : `it blocks ${blocked.length} of ${result.length * result[0]!.length} values`}.</p>
         ${blocked.length
-          ? html`<ul>
-              ${blocked.map(
-                ({ i, j, reason }) =>
-                  html`<li>row ${i + 1}, column ${j + 1}: R = ${formatCell(upstream[i]![j]!)} stopped (${REASON_TEXT[reason]})</li>`,
-              )}
-            </ul>`
+          ? html`<details>
+              <summary>Which values, and why</summary>
+              <ul>
+                ${blocked.map(
+                  ({ i, j, reason }) =>
+                    html`<li>row ${i + 1}, column ${j + 1}: R = ${formatCell(upstream[i]![j]!)} stopped (${REASON_TEXT[reason]})</li>`,
+                )}
+              </ul>
+            </details>`
           : nothing}
       </div>
     </figure>`;
@@ -347,10 +360,13 @@ export class CnnReluBackward extends LitElement {
           : 'Results are up to date.'}
       </p>
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
-      <div class="grids" aria-live="polite">
+      <p class="muted legend">
+        Hatched cells are zeroed by the rule: <b>x</b> marks a forward input that was not positive, <b>R</b> an
+        upstream value that was not positive.
+      </p>
+      <div class="results" aria-live="polite">
         ${this.tables ? RELU_RULES.map((rule) => this.renderResult(rule, this.tables!.results[rule])) : html`<p class="muted">Computing…</p>`}
       </div>
-      <p class="muted">Hatched cells are zeroed by the rule: <b>x</b> marks a negative forward input, <b>R</b> a negative upstream gradient.</p>
     </div>`;
   }
 }
