@@ -1,0 +1,112 @@
+/**
+ * Cascading model-parameter randomisation: Adebayo, Gilmer, Muelly,
+ * Goodfellow, Hardt & Kim 2018, "Sanity Checks for Saliency Maps", §3.1,
+ * https://arxiv.org/abs/1810.03292.
+ *
+ * Re-initialise the network's weights layer by layer from the top (logits
+ * first), recompute each method's map after every step, and compare it with
+ * the map of the trained network: Spearman rank correlation of absolute
+ * values and SSIM of the maps scaled to [0, 1] by their largest magnitude.
+ * A method whose maps stay alike while the network is destroyed does not
+ * explain the network. Each re-initialised tensor is drawn from N(0, s²), s the
+ * standard deviation of the tensor it replaces (so the scale of the
+ * activations is kept; a zero bias stays zero).
+ *
+ * ConvNet exposes no weights, so the check needs {@link WeightAccess}, an
+ * optional extension a network implements to take part (toy-net.ts does).
+ */
+import type { ConvNet } from '../convnet';
+import { tf, type Tensor } from '../tf';
+import { spearman, ssim } from './similarity';
+import type { AttributionInput, AttributionMap, AttributionMethod } from './types';
+
+/** What a ConvNet offers for the sanity checks: read a layer's weights, and a view with some replaced. */
+export interface WeightAccess {
+  /** The layer's trainable tensors (kernel, bias, ...), borrowed: not to be disposed. Empty for layers without weights. */
+  layerWeights(layer: string): readonly Tensor[];
+  /** The same network with the named layers' weights replaced; it borrows all tensors, so its dispose() frees nothing. */
+  withLayerWeights(replacements: Record<string, readonly Tensor[]>): ConvNet;
+}
+
+/** Whether `net` implements {@link WeightAccess}. */
+export function hasWeightAccess(net: ConvNet): net is ConvNet & WeightAccess {
+  const n = net as Partial<WeightAccess>;
+  return typeof n.layerWeights === 'function' && typeof n.withLayerWeights === 'function';
+}
+
+/** `net` with `layers` re-initialised from `seed` (the same layer gets the same weights in every call); dispose() frees them. */
+export function withRandomizedLayers(
+  net: ConvNet & WeightAccess,
+  layers: readonly string[],
+  seed: number,
+): { net: ConvNet; dispose(): void } {
+  const replacements = tf.tidy(() =>
+    Object.fromEntries(
+      layers.map((name) => {
+        const position = net.layers.findIndex((l) => l.name === name);
+        const fresh = net.layerWeights(name).map((w, i) =>
+          tf.mul(tf.randomNormal(w.shape, 0, 1, 'float32', seed * 10007 + position * 101 + i), tf.sqrt(tf.moments(w).variance)),
+        );
+        return [name, fresh];
+      }),
+    ),
+  ) as Record<string, Tensor[]>;
+  return { net: net.withLayerWeights(replacements), dispose: () => tf.dispose(Object.values(replacements).flat()) };
+}
+
+/** One step of the cascade: which layers are random, the maps, and their similarity to the trained network's. */
+export interface SanityStep {
+  randomized: string[];
+  maps: Record<string, AttributionMap>;
+  spearman: Record<string, number>;
+  ssim: Record<string, number>;
+}
+
+async function mapsOf(methods: readonly AttributionMethod[], input: AttributionInput): Promise<Record<string, AttributionMap>> {
+  const maps: Record<string, AttributionMap> = {};
+  for (const m of methods) maps[m.id] = await m.attribute(input);
+  return maps;
+}
+
+const magnitude = (m: AttributionMap) => m.data.map(Math.abs);
+function scaled(m: AttributionMap): Float32Array {
+  const a = magnitude(m);
+  const max = a.reduce((x, y) => Math.max(x, y), 0);
+  return max > 0 ? a.map((v) => v / max) : a;
+}
+
+/**
+ * Runs the cascade over every layer with weights, top first. Step 0
+ * randomises nothing (its scores are exactly 1); step i randomises the top i
+ * layers. The target and the explained layer stay as in `input`.
+ */
+export async function cascadingRandomization(
+  input: AttributionInput,
+  methods: readonly AttributionMethod[],
+  { seed = 0, signal }: { seed?: number; signal?: AbortSignal } = {},
+): Promise<SanityStep[]> {
+  const { net } = input;
+  if (!hasWeightAccess(net)) throw new Error(`${net.title} does not expose its weights, so it cannot be randomised`);
+  const order = net.layers.filter((l) => l.params > 0).map((l) => l.name).reverse();
+  const reference = await mapsOf(methods, input);
+  const steps: SanityStep[] = [];
+  for (let i = 0; i <= order.length; i++) {
+    signal?.throwIfAborted();
+    const randomized = order.slice(0, i);
+    const random = withRandomizedLayers(net, randomized, seed);
+    try {
+      const maps = await mapsOf(methods, { ...input, net: random.net });
+      const score = (f: (a: AttributionMap, b: AttributionMap) => number) =>
+        Object.fromEntries(methods.map((m) => [m.id, f(reference[m.id]!, maps[m.id]!)]));
+      steps.push({
+        randomized,
+        maps,
+        spearman: score((a, b) => spearman(magnitude(a), magnitude(b))),
+        ssim: score((a, b) => ssim(scaled(a), scaled(b), a.width, a.height)),
+      });
+    } finally {
+      random.dispose();
+    }
+  }
+  return steps;
+}

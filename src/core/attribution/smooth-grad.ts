@@ -1,0 +1,79 @@
+/**
+ * SmoothGrad: Smilkov, Thorat, Kim, Viégas & Wattenberg 2017, "SmoothGrad:
+ * removing noise by adding noise", https://arxiv.org/abs/1706.03825.
+ *
+ *   M̂_c(x) = (1/n) Σ_{i=1..n} M_c(x + N(0, σ²))           (§3, eq. 3)
+ *
+ * A wrapper, as captum's NoiseTunnel: it turns any method into its SmoothGrad
+ * version by averaging the method's maps (and its colour channels and numeric
+ * extras) over noisy copies of the image. The noise level is σ as a fraction
+ * of the network's input range: the paper divides by x_max − x_min of the
+ * image (§3.1); the net's range makes one level mean the same noise on every
+ * image. The noise is drawn from `seed`, so a figure redraws the same map.
+ */
+import { tf } from '../tf';
+import type { AttributionInput, AttributionMap, AttributionMethod } from './types';
+
+/** n = 50 and σ at 10–20 % of the range are the paper's recommendations (§3.1, figs. 3–4). */
+export const SMOOTH_GRAD_DEFAULTS = { samples: 50, noise: 0.15, seed: 0 } as const;
+
+/** Averages numbers and equal-length number arrays; other values keep their first occurrence. */
+function average(maps: AttributionMap[]): AttributionMap {
+  const mean = (xs: ArrayLike<number>[]) => {
+    const sum = new Float64Array(xs[0]!.length);
+    for (const x of xs) for (let i = 0; i < sum.length; i++) sum[i] += x[i]!;
+    return Float32Array.from(sum, (v) => v / xs.length);
+  };
+  const [first] = maps as [AttributionMap];
+  const extras = Object.fromEntries(
+    Object.entries(first.extras ?? {}).map(([key, value]) => {
+      const all = maps.map((m) => m.extras![key]!);
+      return [key, typeof value === 'number' ? mean(all.map((v) => [v as number]))[0]! : Array.from(mean(all as number[][]))];
+    }),
+  );
+  return {
+    ...first,
+    data: mean(maps.map((m) => m.data)),
+    ...(first.channels && { channels: { count: first.channels.count, data: mean(maps.map((m) => m.channels!.data)) } }),
+    ...(first.extras && { extras }),
+  };
+}
+
+/** The SmoothGrad version of `method`; `input.options` (samples, noise, seed) override `config`. */
+export function smoothGrad(
+  method: AttributionMethod,
+  config: { samples?: number; noise?: number; seed?: number } = {},
+): AttributionMethod {
+  return {
+    id: `smooth-grad-${method.id}`,
+    title: `SmoothGrad (${method.title})`,
+    paper: {
+      authors: 'Smilkov, Thorat, Kim, Viégas & Wattenberg',
+      year: 2017,
+      title: 'SmoothGrad: removing noise by adding noise',
+      url: 'https://arxiv.org/abs/1706.03825',
+    },
+    needsLayer: method.needsLayer,
+    ...(method.requires && { requires: method.requires }),
+    async attribute(input: AttributionInput): Promise<AttributionMap> {
+      const pick = (key: keyof typeof SMOOTH_GRAD_DEFAULTS) =>
+        input.options?.[key] ?? config[key] ?? SMOOTH_GRAD_DEFAULTS[key];
+      const [samples, noise, seed] = [pick('samples'), pick('noise'), pick('seed')];
+      if (!(samples >= 1)) throw new RangeError(`SmoothGrad needs at least one sample, not ${samples}`);
+      const [lo, hi] = input.net.inputRange;
+      const maps: AttributionMap[] = [];
+      for (let i = 0; i < samples; i++) {
+        input.signal?.throwIfAborted();
+        const image = tf.tidy(() =>
+          tf.add(input.image, tf.randomNormal(input.image.shape, 0, noise * (hi - lo), 'float32', seed + i)),
+        );
+        try {
+          maps.push(await method.attribute({ ...input, image: image as typeof input.image }));
+        } finally {
+          image.dispose();
+        }
+      }
+      return average(maps);
+    },
+  };
+}

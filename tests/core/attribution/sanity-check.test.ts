@@ -1,0 +1,64 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tf } from '../../../src/core/tf';
+import { cascadingRandomization, hasWeightAccess, withRandomizedLayers } from '../../../src/core/attribution/sanity-check';
+import { saliencyMethod } from '../../../src/core/attribution/saliency';
+import { gradCamMethod } from '../../../src/core/attribution/grad-cam';
+import { guidedBackpropMethod } from '../../../src/core/attribution/guided-backprop';
+import type { Target } from '../../../src/core/attribution/types';
+import { NODE_BACKENDS, expectNoLeak, useBackend } from '../backends';
+import { randomImage, twoConvNet } from './toys';
+
+const TARGET: Target = { kind: 'class', index: 1 };
+
+describe.each(NODE_BACKENDS)('sanity checks on %s', (backend) => {
+  beforeAll(() => useBackend(backend));
+
+  it('randomises the named layers only, the same way for the same seed', async () => {
+    const net = twoConvNet();
+    const image = randomImage(net);
+    expect(hasWeightAccess(net)).toBe(true);
+    expect(hasWeightAccess({ ...net, layerWeights: undefined } as never)).toBe(false);
+    const logits = (n: typeof net | ReturnType<typeof withRandomizedLayers>['net']) => tf.tidy(() => n.forward(image).logits).arraySync()[0]!;
+    const before = logits(net);
+    const [a, b, c] = [withRandomizedLayers(net, ['logits'], 1), withRandomizedLayers(net, ['logits'], 1), withRandomizedLayers(net, ['logits'], 2)];
+    expect(logits(a.net)).toEqual(logits(b.net));
+    expect(logits(a.net)).not.toEqual(logits(c.net));
+    expect(logits(a.net)).not.toEqual(before);
+    [a, b, c].forEach((r) => r.dispose());
+    expect(logits(net)).toEqual(before);
+    image.dispose();
+    net.dispose();
+  });
+
+  it('cascades from the top: nothing randomised scores exactly 1; everything randomised drops the gradient maps', async () => {
+    const net = twoConvNet();
+    const image = randomImage(net);
+    const steps = await cascadingRandomization({ net, image, target: TARGET }, [saliencyMethod, guidedBackpropMethod, gradCamMethod], { seed: 4 });
+    expect(steps.map((s) => s.randomized)).toEqual([[], ['logits'], ['logits', 'conv2'], ['logits', 'conv2', 'conv1']]);
+    for (const id of ['saliency', 'guided-backprop', 'grad-cam']) {
+      expect(steps[0]!.spearman[id]).toBe(1);
+      expect(steps[0]!.ssim[id]).toBeCloseTo(1, 12);
+    }
+    const last = steps[steps.length - 1]!;
+    expect(last.spearman.saliency).toBeLessThan(0.5);
+    expect(last.ssim.saliency).toBeLessThan(0.5);
+    expect(last.maps.saliency!.data.length).toBe(64);
+    image.dispose();
+    net.dispose();
+  });
+
+  it('needs weight access, stops when aborted, and leaks no tensors', async () => {
+    const net = twoConvNet();
+    const image = randomImage(net);
+    const input = { net, image, target: TARGET };
+    await expectNoLeak(() => cascadingRandomization(input, [saliencyMethod, gradCamMethod]));
+    await expectNoLeak(() => withRandomizedLayers(net, ['conv1', 'logits'], 0).dispose());
+    const { layerWeights: _, ...opaque } = net;
+    await expect(cascadingRandomization({ ...input, net: opaque as never }, [saliencyMethod])).rejects.toThrow(/weights/);
+    const controller = new AbortController();
+    controller.abort();
+    await expect(expectNoLeak(() => cascadingRandomization(input, [saliencyMethod], { signal: controller.signal }))).rejects.toThrow();
+    image.dispose();
+    net.dispose();
+  });
+});
