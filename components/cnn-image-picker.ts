@@ -154,6 +154,8 @@ export class CnnImagePicker extends LitElement {
 
   /** Gallery id shown when neither the URL nor the reader has chosen one; the first image by default. */
   @property() selected = '';
+  /** Show nothing until the reader chooses (when the image comes from elsewhere at first). */
+  @property({ type: Boolean, attribute: 'no-initial' }) noInitial = false;
   /** Show only photos or only textures; the whole gallery by default. */
   @property() kind: '' | 'photo' | 'texture' = '';
 
@@ -218,6 +220,7 @@ export class CnnImagePicker extends LitElement {
     const items = this.visibleGallery();
     const fromUrl = this.id ? readUrlState(this.id) : undefined;
     const pick = [fromUrl, this.selected].find((id) => items.some((g) => g.id === id)) as string | undefined;
+    if (this.noInitial && !pick) return;
     const first = pick ?? items[0]?.id;
     if (first) void this.choose(first, false);
   }

@@ -1,0 +1,314 @@
+/**
+ * `<cnn-attribution method="grad-cam">`: one attribution method of the
+ * registry, live on the page's network and image. The reader picks the class
+ * (the predicted one by default; logits, not softmax), the layer for methods
+ * that explain one, and the method's options; the map is drawn over the
+ * network's input with a text readout, and, on the colour scenes, scored
+ * against the true object mask.
+ *
+ * Attributes: `method` (a registry id), optional `layer`, `target` (class
+ * index). With an `id`, the reader's choices are kept in the URL.
+ */
+import { LitElement, css, html, nothing } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import {
+  describeRegions,
+  energyInsideMask,
+  pointingGame,
+  topRegions,
+  upsampleMap,
+} from '../src/core/attribution/maps';
+import { ATTRIBUTION_METHODS, isAttributionMethodId } from '../src/core/attribution/registry';
+import type { AttributionMap, AttributionMethod, AttributionOptions } from '../src/core/attribution/types';
+import { type RgbaImage, tensorToImage } from '../src/core/image';
+import { tf } from '../src/core/tf';
+import { readUrlState, writeUrlState } from '../src/browser/url-state';
+import { type WorkbenchState, sampleTensor, workbench } from '../src/browser/workbench';
+import type { ValueMap } from './cnn-heatmap';
+import './cnn-heatmap';
+import './cnn-input-bar';
+import { baseStyles } from './theme';
+
+/** SmoothGrad defaults (Smilkov et al. 2017, §3: 10–20% noise; the map settles by about 50 samples). */
+export const SMOOTH_DEFAULTS = { samples: 25, noise: 0.15 } as const;
+
+interface Scores {
+  logits: number[];
+  predicted: number;
+}
+
+@customElement('cnn-attribution')
+export class CnnAttribution extends LitElement {
+  static override styles = [
+    baseStyles,
+    css`
+      .controls {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.5rem 1rem;
+        align-items: end;
+        margin-bottom: 0.75rem;
+      }
+      .controls label {
+        display: grid;
+        gap: 0.2rem;
+        font-size: 0.875rem;
+      }
+      .result {
+        display: grid;
+        grid-template-columns: repeat(auto-fit, minmax(15rem, 1fr));
+        gap: 1rem;
+        align-items: start;
+      }
+      table {
+        border-collapse: collapse;
+        font-size: 0.8rem;
+        font-variant-numeric: tabular-nums;
+      }
+      td,
+      th {
+        border: 1px solid var(--_border);
+        padding: 0.15rem 0.4rem;
+        text-align: right;
+      }
+      .scores li[data-top] {
+        font-weight: 700;
+      }
+      .status {
+        font-size: 0.875rem;
+        min-height: 1.3rem;
+      }
+    `,
+  ];
+
+  /** The registry id of the method shown. */
+  @property() method = 'saliency';
+  /** The layer explained by methods that need one; the network's last convolution layer by default. */
+  @property() layer = '';
+  /** Class explained, as an index; the predicted class when empty. */
+  @property() target = '';
+
+  @state() private wb: WorkbenchState = workbench.state;
+  @state() private input: RgbaImage | null = null;
+  @state() private scores: Scores | null = null;
+  @state() private map: AttributionMap | null = null;
+  @state() private view: ValueMap | null = null;
+  @state() private readout: string[] = [];
+  @state() private busy = false;
+  @state() private error: string | null = null;
+  @state() private elapsed = 0;
+  @state() private options: AttributionOptions = { ...SMOOTH_DEFAULTS, seed: 1 };
+
+  private abort: AbortController | null = null;
+  private readonly onWorkbench = () => {
+    this.wb = workbench.state;
+    void this.compute();
+  };
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    const saved = this.id ? (readUrlState(this.id) as Record<string, unknown> | undefined) : undefined;
+    if (typeof saved?.['target'] === 'string') this.target = saved['target'];
+    if (typeof saved?.['layer'] === 'string') this.layer = saved['layer'];
+    workbench.addEventListener('change', this.onWorkbench);
+    workbench.acquire();
+    this.onWorkbench();
+  }
+
+  override disconnectedCallback(): void {
+    this.abort?.abort();
+    workbench.removeEventListener('change', this.onWorkbench);
+    workbench.release();
+    super.disconnectedCallback();
+  }
+
+  private get methodDef(): AttributionMethod | null {
+    return isAttributionMethodId(this.method) ? (ATTRIBUTION_METHODS[this.method] as AttributionMethod) : null;
+  }
+
+  private saveState(): void {
+    if (this.id) writeUrlState(this.id, { target: this.target, layer: this.layer });
+  }
+
+  private async compute(): Promise<void> {
+    const { net, sample } = this.wb;
+    const method = this.methodDef;
+    this.abort?.abort();
+    if (!method) {
+      this.error = `Unknown method “${this.method}”.`;
+      return;
+    }
+    if (!net || !sample) return;
+    const missing = (method.requires ?? []).filter((c) => !net.capabilities[c]);
+    if (missing.length) {
+      this.error = `${method.title} cannot run on ${net.title}: ${net.capabilities.notes.join(' ') || `it needs ${missing.join(' and ')}`}`;
+      this.map = null;
+      return;
+    }
+    const abort = (this.abort = new AbortController());
+    this.busy = true;
+    this.error = null;
+    const image = sampleTensor(net, sample);
+    try {
+      const logitsTensor = tf.tidy(() => net.forward(image).logits);
+      const logits = Array.from(await logitsTensor.data());
+      logitsTensor.dispose();
+      const predicted = logits.indexOf(Math.max(...logits));
+      const index = this.target !== '' && Number(this.target) < logits.length ? Number(this.target) : predicted;
+      const layer = method.needsLayer && net.convLayers.includes(this.layer) ? this.layer : undefined;
+      const t0 = performance.now();
+      const map = await method.attribute({
+        net,
+        image,
+        target: { kind: 'class', index },
+        layer,
+        options: this.options,
+        signal: abort.signal,
+      });
+      const elapsed = performance.now() - t0;
+      const [height, width] = net.inputShape;
+      const full = map.width === width && map.height === height ? map : await upsampleMap(map, width, height);
+      const shown = await tensorToImage(image, { range: net.inputRange });
+      if (abort.signal.aborted) return;
+      const lines = [`Strongest regions: ${describeRegions(topRegions(full))}.`];
+      const mask = sample.mask;
+      if (mask && mask.width === width && mask.height === height) {
+        lines.push(
+          `Pointing game: the maximum is ${pointingGame(full, mask) ? 'inside' : 'outside'} the object.`,
+          `Energy inside the object mask: ${Math.round(energyInsideMask(full, mask) * 100)}%.`,
+        );
+      }
+      Object.assign(this, { scores: { logits, predicted }, map, view: full, readout: lines, input: shown, elapsed });
+    } catch (err) {
+      if (!abort.signal.aborted) this.error = err instanceof Error ? err.message : String(err);
+    } finally {
+      image.dispose();
+      if (this.abort === abort) this.busy = false;
+    }
+  }
+
+  private renderControls() {
+    const net = this.wb.net;
+    const method = this.methodDef;
+    if (!net || !method || !this.scores) return nothing;
+    const { logits, predicted } = this.scores;
+    const order = logits.map((v, i) => [v, i] as const).sort((a, b) => b[0] - a[0]);
+    const smooth = this.method.startsWith('smooth-grad');
+    return html`<div class="controls">
+      <label
+        >Class explained
+        <select
+          @change=${(e: Event) => {
+            this.target = (e.target as HTMLSelectElement).value;
+            this.saveState();
+            void this.compute();
+          }}
+        >
+          <option value="" ?selected=${this.target === ''}>predicted (${net.classNames[predicted]})</option>
+          ${order.map(
+            ([v, i]) => html`<option value=${i} ?selected=${this.target === String(i)}>${net.classNames[i]} (logit ${v.toFixed(2)})</option>`,
+          )}
+        </select>
+      </label>
+      ${method.needsLayer
+        ? html`<label
+            >Layer
+            <select
+              @change=${(e: Event) => {
+                this.layer = (e.target as HTMLSelectElement).value;
+                this.saveState();
+                void this.compute();
+              }}
+            >
+              ${net.convLayers.map(
+                (l, i) =>
+                  html`<option value=${l} ?selected=${l === this.layer || (!net.convLayers.includes(this.layer) && i === net.convLayers.length - 1)}>${l}</option>`,
+              )}
+            </select>
+          </label>`
+        : nothing}
+      ${smooth
+        ? html`<label
+              >Samples: ${this.options.samples}
+              <input
+                type="range"
+                min="1"
+                max="100"
+                .value=${String(this.options.samples)}
+                @change=${(e: Event) => {
+                  this.options = { ...this.options, samples: Number((e.target as HTMLInputElement).value) };
+                  void this.compute();
+                }}
+            /></label>
+            <label
+              >Noise σ: ${Math.round((this.options.noise ?? 0) * 100)}% of the range
+              <input
+                type="range"
+                min="0"
+                max="0.5"
+                step="0.01"
+                .value=${String(this.options.noise)}
+                @change=${(e: Event) => {
+                  this.options = { ...this.options, noise: Number((e.target as HTMLInputElement).value) };
+                  void this.compute();
+                }}
+            /></label>`
+        : nothing}
+    </div>`;
+  }
+
+  private renderExtras() {
+    const extras = this.map?.extras;
+    if (!extras || Object.keys(extras).length === 0) return nothing;
+    return html`<details>
+      <summary>Intermediate quantities</summary>
+      ${Object.entries(extras).map(([name, value]) => {
+        if (typeof value === 'number') return html`<p>${name} = ${value.toPrecision(4)}</p>`;
+        const ranked = value.map((v, i) => [v, i] as const).sort((a, b) => Math.abs(b[0]) - Math.abs(a[0]));
+        return html`<table>
+          <caption>${name}: ${value.length} values, largest by magnitude</caption>
+          <tr><th scope="col">index</th><th scope="col">value</th></tr>
+          ${ranked.slice(0, 8).map(([v, i]) => html`<tr><td>${i}</td><td>${v.toPrecision(4)}</td></tr>`)}
+        </table>`;
+      })}
+    </details>`;
+  }
+
+  override render() {
+    const method = this.methodDef;
+    const title = method?.title ?? this.method;
+    const net = this.wb.net;
+    const explained = this.scores && net ? net.classNames[this.target === '' ? this.scores.predicted : Number(this.target)] : '';
+    return html`<div class="panel" aria-busy=${this.busy ? 'true' : 'false'}>
+      <cnn-input-bar></cnn-input-bar>
+      ${this.wb.error ? html`<p class="error" role="alert">${this.wb.error}</p>` : nothing}
+      ${this.renderControls()}
+      <p class="status" role="status" aria-live="polite">
+        ${this.wb.loading || (!this.map && !this.error)
+          ? 'Computing…'
+          : this.busy
+            ? 'Updating…'
+            : this.map
+              ? `${title} for “${explained}”, computed in ${this.elapsed.toFixed(0)} ms.`
+              : ''}
+      </p>
+      ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
+      ${this.view && this.input
+        ? html`<div class="result">
+            <cnn-heatmap .image=${this.input} .map=${this.view} .readout=${this.readout} label="${title}: ${explained}"></cnn-heatmap>
+            <div>
+              <cnn-heatmap .image=${this.input} .map=${null} label="What the network sees" no-controls></cnn-heatmap>
+              ${method ? html`<p class="muted">${method.paper.authors} (${method.paper.year}), <a href=${method.paper.url}>${method.paper.title}</a>.</p>` : nothing}
+              ${this.renderExtras()}
+            </div>
+          </div>`
+        : nothing}
+    </div>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'cnn-attribution': CnnAttribution;
+  }
+}
