@@ -5,7 +5,9 @@
  * bench/results/. Run after `npm run build` (the npm script does both).
  *
  * Options (environment): CHROMIUM_PATH, BENCH_BACKENDS (comma list),
- * BENCH_CHROMIUM_ARGS (extra flags, e.g. to use a real GPU).
+ * BENCH_CASES (a regular expression over case ids), BENCH_RUNS and
+ * BENCH_WARMUP (timed and untimed runs per case), BENCH_CHROMIUM_ARGS (extra
+ * flags, e.g. to use a real GPU).
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -15,6 +17,8 @@ import { CHROMIUM } from '../playwright.config';
 
 const PORT = 4339;
 const BACKENDS = (process.env['BENCH_BACKENDS'] ?? 'webgl,wasm,cpu').split(',');
+const RUNS = { warmup: Number(process.env['BENCH_WARMUP'] ?? 5), runs: Number(process.env['BENCH_RUNS'] ?? 20) };
+const ONLY = process.env['BENCH_CASES'] ?? '';
 
 async function waitForServer(url: string, ms = 60_000): Promise<void> {
   const end = Date.now() + ms;
@@ -40,6 +44,7 @@ async function main(): Promise<void> {
     const extra = (process.env['BENCH_CHROMIUM_ARGS'] ?? '').split(' ').filter(Boolean);
     const browser = await chromium.launch({ ...CHROMIUM, args: [...CHROMIUM.args, ...extra] });
     const page = await browser.newPage();
+    page.setDefaultTimeout(0); // a slow backend may take minutes over all cases
     await page.goto(url);
     await page.waitForFunction(() => document.getElementById('bench-status')?.textContent === 'ready', null, {
       timeout: 60_000,
@@ -50,8 +55,9 @@ async function main(): Promise<void> {
       await page.goto(url);
       await page.waitForFunction(() => document.getElementById('bench-status')?.textContent === 'ready');
       const result = await page.evaluate(
-        (b) => (window as unknown as { runBench(b: string): Promise<unknown> }).runBench(b),
-        backend,
+        ([b, runs, only]) =>
+          (window as unknown as { runBench(b: string, r: unknown, o: string): Promise<unknown> }).runBench(b, runs, only),
+        [backend, RUNS, ONLY] as const,
       );
       results.push(result);
       console.log(JSON.stringify(result, (k, v) => (k === 'timesMs' ? undefined : v)));

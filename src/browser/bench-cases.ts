@@ -8,8 +8,10 @@ import { computeReluTables } from '../core/relu-tables';
 import { tf } from '../core/tf';
 import { foolingImage } from '../core/attribution/adversarial';
 import { ATTRIBUTION_METHODS } from '../core/attribution/registry';
-import { createColourToyNet } from '../core/attribution/toy-net';
 import type { AttributionMethod, Target } from '../core/attribution/types';
+import type { ConvNet } from '../core/convnet';
+import { loadProjectModel } from '../core/model-loader';
+import { sampleTensor, testSample } from './workbench';
 
 /** A workload ready to be timed; owns its tensors until disposed. */
 export interface BenchWorkload {
@@ -46,30 +48,35 @@ export const BENCH_CASES: BenchCase[] = [
   ...attributionBenchCases(),
 ];
 
+/** The book's networks the technique cases run on, with the test image they explain. */
+export const BENCH_MODELS = ['scenes-cnn', 'fashion-vgg'] as const;
+
 /**
- * Gradients and class activation maps: every registered method, and 10 steps
- * of I-FGSM, with their defaults on the colour toy net (64×64×3, conv 8 →
- * pool → conv 16 → GAP → 7 logits) and a seeded image, class 3.
+ * Gradients and class activation maps: every registered method with its
+ * defaults, and 10 steps of I-FGSM, on each of the book's trained networks and
+ * its test image 0, explaining the predicted class.
  */
 function attributionBenchCases(): BenchCase[] {
-  const target: Target = { kind: 'class', index: 3 };
-  const onToyNet = (run: (input: { net: ReturnType<typeof createColourToyNet>; image: tf.Tensor4D }) => Promise<unknown>) =>
+  const onBookModel =
+    (modelId: string, run: (input: { net: ConvNet; image: tf.Tensor4D; target: Target }) => Promise<unknown>) =>
     async (): Promise<BenchWorkload> => {
-      const net = createColourToyNet();
-      const image = tf.randomUniform([1, 64, 64, 3], 0, 1, 'float32', 7) as tf.Tensor4D;
-      return { run: () => run({ net, image }), dispose: () => (image.dispose(), net.dispose()) };
+      const net = await loadProjectModel(modelId, import.meta.env.BASE_URL);
+      const image = sampleTensor(net, await testSample(modelId, 0));
+      const logits = tf.tidy(() => net.forward(image).logits.argMax(1));
+      const target: Target = { kind: 'class', index: (await logits.data())[0]! };
+      logits.dispose();
+      return { run: () => run({ net, image, target }), dispose: () => (image.dispose(), net.dispose()) };
     };
-  const methods: BenchCase[] = Object.values(ATTRIBUTION_METHODS).map((method: AttributionMethod) => ({
-    id: `attribution-${method.id}`,
-    description: `${method.title} on the colour toy net (64×64×3), default layer and options`,
-    setup: onToyNet((input) => method.attribute({ ...input, target })),
-  }));
-  return [
-    ...methods,
+  return BENCH_MODELS.flatMap((modelId) => [
+    ...Object.values(ATTRIBUTION_METHODS).map((method: AttributionMethod) => ({
+      id: `${modelId}/${method.id}`,
+      description: `${method.title} on ${modelId}, default layer and options`,
+      setup: onBookModel(modelId, (input) => method.attribute(input)),
+    })),
     {
-      id: 'adversarial-i-fgsm',
-      description: 'fooling image on the colour toy net (64×64×3): 10 I-FGSM steps towards class 3',
-      setup: onToyNet(({ net, image }) => foolingImage(net, image, { targetClass: 3 })),
+      id: `${modelId}/adversarial-i-fgsm`,
+      description: `fooling image on ${modelId}: 10 I-FGSM steps away from the predicted class`,
+      setup: onBookModel(modelId, ({ net, image }) => foolingImage(net, image, { steps: 10 })),
     },
-  ];
+  ]);
 }
