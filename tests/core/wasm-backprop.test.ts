@@ -1,5 +1,5 @@
 import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
+import { getKernel, MaxPoolGrad, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { tf, type Tensor, type Tensor4D } from '../../src/core/tf';
 import { registerWasmBackpropKernels, wasmBackpropKernelConfigs } from '../../src/core/kernels/wasm-backprop';
@@ -44,6 +44,20 @@ interface Geometry {
   dimRoundingMode: Rounding;
 }
 
+const PAD_KINDS = ['same', 'valid', 'number', 'explicit'] as const;
+
+/** A pad of one of `kinds` (numeric ones 0-2 a side) and, for numeric pads, a rounding mode. */
+function randomPad(rand: () => number, kinds: readonly (typeof PAD_KINDS)[number][] = PAD_KINDS) {
+  const kind = pick(rand, kinds);
+  const pad: Pad = kind === 'number' ? int(rand, 0, 2)
+    : kind === 'explicit' ? [[0, 0], [int(rand, 0, 2), int(rand, 0, 2)], [int(rand, 0, 2), int(rand, 0, 2)], [0, 0]]
+    : kind;
+  // tfjs accepts a rounding mode only with numeric pads.
+  const dimRoundingMode: Rounding =
+    typeof pad === 'string' ? undefined : pick(rand, [undefined, 'floor', 'round', 'ceil'] as const);
+  return { pad, dimRoundingMode };
+}
+
 /** Batch 1-3, kernels 1-5, strides 1-3 or dilations 1-2 (tfjs forbids both > 1), every pad kind. */
 function randomGeometry(rand: () => number, depthwise: boolean): Geometry {
   const dilations: Pair = depthwise && rand() < 0.4 ? [int(rand, 1, 2), int(rand, 1, 2)] : [1, 1];
@@ -56,13 +70,7 @@ function randomGeometry(rand: () => number, depthwise: boolean): Geometry {
   const xShape: Shape4D = [
     int(rand, 1, 3), effective(fh, dilations[0]) + int(rand, 0, 5), effective(fw, dilations[1]) + int(rand, 0, 5), inC,
   ];
-  const kind = pick(rand, ['same', 'valid', 'number', 'explicit'] as const);
-  const pad: Pad = kind === 'number' ? int(rand, 0, 2)
-    : kind === 'explicit' ? [[0, 0], [int(rand, 0, 2), int(rand, 0, 2)], [int(rand, 0, 2), int(rand, 0, 2)], [0, 0]]
-    : kind;
-  // tfjs accepts a rounding mode only with numeric pads.
-  const dimRoundingMode: Rounding =
-    typeof pad === 'string' ? undefined : pick(rand, [undefined, 'floor', 'round', 'ceil'] as const);
+  const { pad, dimRoundingMode } = randomPad(rand);
   const info = tf.backend_util.computeConv2DInfo(xShape, filterShape, strides, dilations, pad, dimRoundingMode, depthwise);
   return { xShape, filterShape, dyShape: info.outShape, strides, dilations, pad, dimRoundingMode };
 }
@@ -116,7 +124,7 @@ function undilateFilter({ shape: [, ew, c, m], values }: Data, [fh, fw]: Pair, [
   return { shape: [fh, fw, c!, m!], values: out };
 }
 
-const describeGeometry = (g: Geometry) => JSON.stringify(g);
+const describeGeometry = (g: Geometry | PoolGeometry) => JSON.stringify(g);
 
 beforeAll(async () => {
   expect(await tf.setBackend('wasm')).toBe(true);
@@ -276,8 +284,112 @@ describe('tf.grad on WASM', () => {
   });
 });
 
+interface PoolGeometry {
+  xShape: Shape4D;
+  filterSize: Pair;
+  strides: Pair;
+  pad: Pad;
+  dimRoundingMode: Rounding;
+}
+
+/** Batch 1-2, windows 2-3 a side, strides 1-3, odd and even sizes up to 12 past the window. */
+function randomPoolGeometry(rand: () => number, kinds?: readonly (typeof PAD_KINDS)[number][]): PoolGeometry {
+  const filterSize: Pair = [int(rand, 2, 3), int(rand, 2, 3)];
+  const strides: Pair = [int(rand, 1, 3), int(rand, 1, 3)];
+  const xShape: Shape4D = [int(rand, 1, 2), filterSize[0] + int(rand, 0, 12), filterSize[1] + int(rand, 0, 12), int(rand, 1, 4)];
+  return { xShape, filterSize, strides, ...randomPad(rand, kinds) };
+}
+
+/** Uniform in [-1, 1], or in half the cases rounded to five levels so that windows often tie for their maximum. */
+function poolInput(rand: () => number, shape: number[]): Data {
+  const data = randomData(rand, shape);
+  return rand() < 0.5 ? { shape, values: data.values.map((v) => Math.round(v * 2) / 2) } : data;
+}
+
+const poolAttrs = (g: PoolGeometry) =>
+  ({ filterSize: g.filterSize, strides: g.strides, pad: g.pad, dimRoundingMode: g.dimRoundingMode });
+
+/** MaxPoolGrad's inputs on `x`: the forward result (from the CPU backend) and a random dy. */
+async function maxPoolGradInputs(rand: () => number, input: Data, attrs: object): Promise<Record<string, Data>> {
+  const output = await runKernel('cpu', 'MaxPool', { x: input }, attrs);
+  return { dy: randomData(rand, output.shape), input, output };
+}
+
+/** The gradient of <maxPool(x, 'same'), weights> w.r.t. x by tf.grad, checking that it leaves nothing behind. */
+async function maxPoolInputGradient(
+  backend: 'cpu' | 'wasm', x: Data, weights: Data, filterSize: number, strides: number,
+): Promise<Data> {
+  await tf.setBackend(backend);
+  const [tensors, buffers] = [tf.memory().numTensors, tf.backend().numDataIds()];
+  const [xt, w] = [x, weights].map((d) => tf.tensor4d(d.values, d.shape as Shape4D));
+  const grad = tf.grad((v) => tf.sum(tf.mul(tf.maxPool(v as Tensor4D, filterSize, strides, 'same'), w!)))(xt!);
+  const result = { shape: grad.shape, values: Float32Array.from(grad.dataSync()) };
+  tf.dispose([xt!, w!, grad]);
+  expect([tf.memory().numTensors, tf.backend().numDataIds()]).toEqual([tensors, buffers]);
+  return result;
+}
+
+describe('MaxPoolGrad on WASM matches the CPU backend', () => {
+  it(`on ${CASES} random geometries with every pad kind, ties included`, async () => {
+    const rand = seeded(7);
+    for (let i = 0; i < CASES; i++) {
+      const g = randomPoolGeometry(rand);
+      const attrs = poolAttrs(g);
+      const inputs = await maxPoolGradInputs(rand, poolInput(rand, g.xShape), attrs);
+      const wasm = await runKernel('wasm', 'MaxPoolGrad', inputs, attrs);
+      const cpu = await runKernel('cpu', 'MaxPoolGrad', inputs, attrs);
+      expect(maxRelativeError(wasm, cpu), describeGeometry(g)).toBeLessThan(RTOL);
+    }
+  });
+
+  it('gives a tie to the first maximum in row-major window order, and -Infinity windows nothing', async () => {
+    // With dy = 1, dx counts the windows that pick each pixel: on a constant 3×3, each 2×2 window its top-left.
+    const ones = (shape: number[]) => ({ shape, values: new Float32Array(shape.reduce((a, b) => a * b, 1)).fill(1) });
+    const attrs = { filterSize: 2, strides: 1, pad: 'valid' };
+    const toy = { dy: ones([1, 2, 2, 1]), input: ones([1, 3, 3, 1]), output: ones([1, 2, 2, 1]) };
+    expect(Array.from((await runKernel('wasm', 'MaxPoolGrad', toy, attrs)).values)).toEqual([1, 1, 0, 1, 1, 0, 0, 0, 0]);
+    for (const value of [0, -1, 3, -Infinity]) {
+      for (const [filterSize, strides, pad] of [[3, 1, 'same'], [3, 2, 'same'], [2, 2, 'valid'], [2, 1, 'same']] as const) {
+        const attrs = { filterSize, strides, pad };
+        const input = { shape: [2, 7, 9, 3], values: new Float32Array(2 * 7 * 9 * 3).fill(value) };
+        const output = await runKernel('cpu', 'MaxPool', { x: input }, attrs);
+        const inputs = { dy: ones(output.shape), input, output };
+        const wasm = await runKernel('wasm', 'MaxPoolGrad', inputs, attrs);
+        const cpu = await runKernel('cpu', 'MaxPoolGrad', inputs, attrs);
+        expect(wasm.values, `${value}: ${filterSize}×${filterSize}, stride ${strides}, ${pad}`).toEqual(cpu.values);
+      }
+    }
+  });
+
+  it("tf.grad through tf.maxPool with 'same' padding on odd and even sizes, leaking nothing", async () => {
+    const rand = seeded(8);
+    const cases: [Shape4D, number, number][] = [[[2, 29, 29, 3], 3, 2], [[1, 15, 15, 2], 3, 2], [[2, 16, 16, 1], 2, 2], [[1, 13, 11, 4], 3, 3]];
+    for (const [shape, filterSize, strides] of cases) {
+      const x = randomData(rand, shape);
+      const weights = randomData(rand, tf.backend_util.computePool2DInfo(shape, filterSize, strides, 1, 'same').outShape);
+      const wasm = await maxPoolInputGradient('wasm', x, weights, filterSize, strides);
+      const cpu = await maxPoolInputGradient('cpu', x, weights, filterSize, strides);
+      expect(maxRelativeError(wasm, cpu), JSON.stringify(shape)).toBeLessThan(RTOL);
+    }
+  });
+
+  it('tfjs itself: the stock WASM MaxPool and AvgPoolGrad agree with the CPU backend; only MaxPoolGrad is replaced', async () => {
+    const rand = seeded(9);
+    for (let i = 0; i < CASES; i++) {
+      const g = randomPoolGeometry(rand, ['same', 'valid']);
+      const attrs = poolAttrs(g);
+      const x = poolInput(rand, g.xShape);
+      const y = await runKernel('wasm', 'MaxPool', { x }, attrs);
+      expect(maxRelativeError(y, await runKernel('cpu', 'MaxPool', { x }, attrs)), describeGeometry(g)).toBeLessThan(RTOL);
+      const inputs = { dy: randomData(rand, y.shape), input: x };
+      const avg = await runKernel('wasm', 'AvgPoolGrad', inputs, attrs);
+      expect(maxRelativeError(avg, await runKernel('cpu', 'AvgPoolGrad', inputs, attrs)), describeGeometry(g)).toBeLessThan(RTOL);
+    }
+  });
+});
+
 describe('registerWasmBackpropKernels', () => {
-  it('registers all three once and leaves an existing registration alone', () => {
+  it('registers all four once and leaves an existing registration of a missing kernel alone', () => {
     const registered = wasmBackpropKernelConfigs.map((c) => getKernel(c.kernelName, 'wasm'));
     expect(registered).toEqual(wasmBackpropKernelConfigs);
     const name = wasmBackpropKernelConfigs[0]!.kernelName;
@@ -293,5 +405,26 @@ describe('registerWasmBackpropKernels', () => {
     }
     registerWasmBackpropKernels();
     wasmBackpropKernelConfigs.forEach((c, i) => expect(getKernel(c.kernelName, 'wasm')).toBe(registered[i]));
+  });
+
+  it('replaces the stock MaxPoolGrad, and keeps its own on a second call', () => {
+    const ours = getKernel(MaxPoolGrad, 'wasm');
+    expect(wasmBackpropKernelConfigs).toContain(ours);
+    const stock = { kernelName: MaxPoolGrad, backendName: 'wasm', kernelFunc: () => { throw new Error('unused'); } };
+    unregisterKernel(MaxPoolGrad, 'wasm');
+    registerKernel(stock);
+    try {
+      registerWasmBackpropKernels();
+      expect(getKernel(MaxPoolGrad, 'wasm')).toBe(ours);
+      const warn = vi.spyOn(console, 'warn');
+      registerWasmBackpropKernels();
+      expect(getKernel(MaxPoolGrad, 'wasm')).toBe(ours);
+      expect(warn).not.toHaveBeenCalled();
+    } finally {
+      if (getKernel(MaxPoolGrad, 'wasm') !== ours) {
+        unregisterKernel(MaxPoolGrad, 'wasm');
+        registerKernel(ours!);
+      }
+    }
   });
 });
