@@ -12,6 +12,10 @@
  * A model nested inside the model runs as one opaque step: forward, capture and
  * `from` still work, but its ReLUs keep the ordinary gradient, so the
  * adapter reports `reluRules: false`.
+ *
+ * It implements {@link WeightAccess} for the sanity checks: a layer's weights
+ * are its trainable tensors, and `withLayerWeights` gives a view of the same
+ * model that runs the named layers on other tensors.
  */
 import type { LayersModel, SymbolicTensor } from '@tensorflow/tfjs-layers';
 import {
@@ -28,11 +32,13 @@ import {
   resolveRoles,
   toLogits,
 } from './convnet';
+import type { WeightAccess } from './attribution/sanity-check';
 import { type ReluRule, reluWithRule } from './relu-rules';
 import { tf, type Tensor, type Tensor2D, type Tensor4D } from './tf';
 
 type Layer = LayersModel['layers'][number];
 type LayerNode = Layer['inboundNodes'][number];
+type LayerVariable = Layer['trainableWeights'][number];
 
 /** Layer classes by the role the book gives them. */
 const KIND_BY_CLASS: Record<string, LayerKind> = {
@@ -110,6 +116,22 @@ function linearPart(layer: Layer): (x: Tensor) => Tensor {
   return (x) => applyLinear(layer, x);
 }
 
+/**
+ * Runs `fn` with the variables reading `values` instead of their own values, restoring them even when it
+ * throws. Every layer reads its weights through `LayerVariable.read()` (the plain-op Conv2D and Dense above
+ * too, through getWeights), so this one swap serves every layer type; the run is synchronous, so nothing
+ * else sees the swapped values. Gradients are right: the tape keeps the tensors an op was given.
+ */
+function withValues<T>(variables: readonly LayerVariable[], values: readonly Tensor[], fn: () => T): T {
+  const swapped = variables as unknown as { read?: () => Tensor }[];
+  swapped.forEach((v, i) => (v.read = () => values[i]!));
+  try {
+    return fn();
+  } finally {
+    for (const v of swapped) delete v.read;
+  }
+}
+
 function isNestedModel(layer: Layer): boolean {
   return Array.isArray((layer as unknown as { layers?: unknown }).layers);
 }
@@ -117,6 +139,8 @@ function isNestedModel(layer: Layer): boolean {
 /** One node of the replayed graph. */
 interface Step {
   name: string;
+  /** The layer's trainable variables, in the order of `layerWeights`. */
+  variables: readonly LayerVariable[];
   inputs: number[];
   outputs: number[];
   run(xs: Tensor[], rule: ReluRule): Tensor[];
@@ -192,9 +216,11 @@ function shapeOf(t: SymbolicTensor): number[] {
 /**
  * Wraps a tfjs-layers model as a {@link ConvNet}. Throws a `ModelLoadError` when the
  * model does not take one image input or its conv and logit layers cannot be found.
- * The ConvNet owns the model: `dispose()` disposes it.
+ * The ConvNet owns the model: `dispose()` disposes it. Views made by `withLayerWeights`
+ * borrow the model and the replacement tensors: their `dispose()` frees nothing, and they
+ * must not be used once the original is disposed or the replacements are.
  */
-export function layersConvNet(model: LayersModel, meta: ConvNetMeta): ConvNet {
+export function layersConvNet(model: LayersModel, meta: ConvNetMeta): ConvNet & WeightAccess {
   if (model.inputs.length !== 1) {
     throw new ModelLoadError('not-image', `The model takes ${model.inputs.length} inputs; the book needs a network that takes one image.`);
   }
@@ -211,6 +237,7 @@ export function layersConvNet(model: LayersModel, meta: ConvNetMeta): ConvNet {
   let relus = 0;
   let nested = false;
   const sources = new Map<number, { name: string; type: string; node: LayerNode }>();
+  const variablesOf = new Map<string, readonly LayerVariable[]>([[model.inputLayers[0]!.name, []]]);
 
   for (const node of nodesInOrder(model)) {
     const layer = node.outboundLayer;
@@ -221,8 +248,10 @@ export function layersConvNet(model: LayersModel, meta: ConvNetMeta): ConvNet {
     if (role.note) notes.add(role.note);
     if (role.relu) relus++;
     if (isNestedModel(layer)) nested = true;
+    variablesOf.set(layer.name, layer.trainableWeights);
     steps.push({
       name: layer.name,
+      variables: layer.trainableWeights,
       inputs: node.inputTensors.map((t) => t.id),
       outputs: node.outputTensors.map((t) => t.id),
       run: (xs, rule) => [role.run(xs, rule)].flat(),
@@ -247,7 +276,8 @@ export function layersConvNet(model: LayersModel, meta: ConvNetMeta): ConvNet {
   if (!cam) notes.add('CAM needs global average pooling followed by at most one dense layer at the end; Grad-CAM works on any conv layer.');
 
   const logitId = outputOf.get(roles.logitLayer)!;
-  return {
+  // `replaced`: weights used instead of the model's own, by layer name; `owner`: whether dispose() frees the model.
+  const view = (replaced: ReadonlyMap<string, readonly Tensor[]>, owner: boolean): ConvNet & WeightAccess => ({
     id: meta.id,
     title: meta.title,
     format: 'layers',
@@ -261,12 +291,31 @@ export function layersConvNet(model: LayersModel, meta: ConvNetMeta): ConvNet {
     params: model.countParams(),
     capabilities: { reluRules: !nested && relus > 0, cam: cam !== null, notes: [...notes] },
     forward(x: Tensor, options: ForwardOptions = {}): ForwardResult {
-      return runSteps(steps, outputOf, x, logitId, options, model.inputs[0]!.id, !nested);
+      return runSteps(steps, outputOf, x, logitId, options, model.inputs[0]!.id, !nested, replaced);
+    },
+    layerWeights(name: string): readonly Tensor[] {
+      assertKnownLayer(name, variablesOf);
+      return replaced.get(name) ?? variablesOf.get(name)!.map((v) => v.read());
+    },
+    withLayerWeights(replacements: Record<string, readonly Tensor[]>) {
+      for (const [name, values] of Object.entries(replacements)) checkReplacement(name, values, variablesOf);
+      return view(new Map([...replaced, ...Object.entries(replacements).map(([n, v]) => [n, [...v]] as const)]), false);
     },
     dispose() {
-      model.dispose();
+      if (owner) model.dispose();
     },
-  };
+  });
+  return view(new Map(), true);
+}
+
+/** Throws unless `values` can stand in for the trainable weights of layer `name`, tensor for tensor. */
+function checkReplacement(name: string, values: readonly Tensor[], variablesOf: ReadonlyMap<string, readonly LayerVariable[]>): void {
+  assertKnownLayer(name, variablesOf);
+  const own = variablesOf.get(name)!;
+  const shapes = (ts: readonly { shape: readonly (number | null)[] }[]) => JSON.stringify(ts.map((t) => t.shape));
+  if (shapes(values) !== shapes(own)) {
+    throw new Error(`'${name}' has weights of shapes ${shapes(own)}; the replacements have ${shapes(values)}.`);
+  }
 }
 
 /** The layer a final GAP averages, when the logits are GAP → (inference identities) → at most one Dense. */
@@ -304,6 +353,7 @@ function runSteps(
   options: ForwardOptions,
   inputId: number,
   rulesApply: boolean,
+  replaced: ReadonlyMap<string, readonly Tensor[]>,
 ): ForwardResult {
   const rule = options.relu ?? 'backprop';
   if (rule !== 'backprop' && !rulesApply) {
@@ -328,7 +378,9 @@ function runSteps(
         `Cannot start from '${options.from}': '${step.name}' also needs a layer on another path around it.`,
       );
     }
-    step.run(xs as Tensor[], rule).forEach((t, i) => values.set(step.outputs[i]!, t));
+    const weights = replaced.get(step.name);
+    const run = () => step.run(xs as Tensor[], rule);
+    (weights ? withValues(step.variables, weights, run) : run()).forEach((t, i) => values.set(step.outputs[i]!, t));
   }
   const logits = values.get(logitId);
   if (!logits) throw new Error(`The logits cannot be reached from '${options.from}'.`);

@@ -1,0 +1,487 @@
+/**
+ * `<cnn-adversarial>`: a fooling image made live (I-FGSM, Kurakin et al. 2016)
+ * on the page's network and image. The reader picks the target class (the
+ * second most likely by default), the budget ε and the step size in pixel
+ * levels (1/255 of the input range) and the number of steps, and can run,
+ * pause, resume and cancel. The figure shows the original, the fooling image
+ * and the perturbation amplified around grey, the target logit step by step
+ * (chart and table), and the prediction with its softmax probability before
+ * and after.
+ *
+ * With an `id`, the reader's settings are kept in the URL.
+ */
+import { LitElement, css, html, nothing, svg } from 'lit';
+import { customElement, state } from 'lit/decorators.js';
+import { ADVERSARIAL_DEFAULTS, type AdversarialResult, type AdversarialStep, foolingImage } from '../src/core/attribution/adversarial';
+import { type RgbaImage, tensorToImage, toRgba } from '../src/core/image';
+import { tf } from '../src/core/tf';
+import { readUrlState, writeUrlState } from '../src/browser/url-state';
+import { type WorkbenchState, sampleTensor, workbench } from '../src/browser/workbench';
+import './cnn-heatmap';
+import './cnn-input-bar';
+import { baseStyles } from './theme';
+
+/** The settings in pixel levels (1/255 of the input range), from ADVERSARIAL_DEFAULTS (Kurakin et al. 2016, §2.2). */
+export const ADVERSARIAL_LEVELS = {
+  epsilon: Math.round(ADVERSARIAL_DEFAULTS.epsilon * 255),
+  stepSize: Math.round(ADVERSARIAL_DEFAULTS.stepSize * 255),
+  steps: ADVERSARIAL_DEFAULTS.steps,
+} as const;
+
+/** Bounds of the controls: ε and α in pixel levels, and the number of steps. */
+const LIMITS = { epsilon: [0.5, 64], stepSize: [0.25, 16], steps: [1, 100] } as const;
+type Setting = keyof typeof LIMITS;
+
+type Phase = 'idle' | 'running' | 'paused' | 'done' | 'cancelled';
+
+/** The images a finished (or cancelled) run leaves: fooling image, perturbation shown around grey, and its scale. */
+interface Outcome {
+  result: AdversarialResult;
+  adversarial: RgbaImage;
+  perturbation: RgbaImage;
+  /** The largest |δ| in pixel levels, and the gain that shows it as black or white. */
+  maxLevels: number;
+  gain: number;
+  /** The original class's logit on the fooling image. */
+  originalLogit: number;
+}
+
+const clamp = (v: number, [lo, hi]: readonly [number, number]) => Math.min(hi, Math.max(lo, v));
+
+@customElement('cnn-adversarial')
+export class CnnAdversarial extends LitElement {
+  static override styles = [
+    baseStyles,
+    css`
+      .controls {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.5rem 1rem;
+        align-items: end;
+        margin-bottom: 0.75rem;
+      }
+      .controls label {
+        display: grid;
+        gap: 0.2rem;
+        font-size: 0.875rem;
+      }
+      input[type='number'] {
+        width: 5.5rem;
+        padding: 0.3rem;
+        border: 1px solid var(--_border);
+        border-radius: 6px;
+        background: var(--itc-bg, #fff);
+      }
+      .buttons {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.5rem;
+      }
+      /* aria-disabled, not disabled: a button keeps the keyboard's focus when it cannot act for a moment. */
+      button[aria-disabled='true'] {
+        cursor: default;
+        opacity: 0.5;
+      }
+      .images {
+        display: grid;
+        grid-template-columns: repeat(auto-fit, minmax(9rem, 1fr));
+        gap: 1rem;
+        --cnn-heatmap-size: 220px;
+      }
+      .images p {
+        font-size: 0.8rem;
+        margin: 0.25rem 0 0;
+      }
+      .progress {
+        display: grid;
+        grid-template-columns: repeat(auto-fit, minmax(16rem, 1fr));
+        gap: 1rem;
+        align-items: start;
+        margin-top: 1rem;
+      }
+      svg {
+        width: 100%;
+        max-width: 26rem;
+        height: auto;
+        font-size: 11px;
+      }
+      figure {
+        margin: 0;
+      }
+      figcaption {
+        font-size: 0.8rem;
+      }
+      .table-wrap {
+        max-height: 16rem;
+        overflow: auto;
+      }
+      table {
+        border-collapse: collapse;
+        font-size: 0.8rem;
+        font-variant-numeric: tabular-nums;
+      }
+      td,
+      th {
+        border: 1px solid var(--_border);
+        padding: 0.15rem 0.4rem;
+        text-align: right;
+      }
+      .status {
+        font-size: 0.875rem;
+        min-height: 1.3rem;
+      }
+      .readout {
+        font-size: 0.875rem;
+        padding-left: 1.1rem;
+      }
+    `,
+  ];
+
+  @state() private wb: WorkbenchState = workbench.state;
+  @state() private original: RgbaImage | null = null;
+  @state() private logits: number[] | null = null;
+  /** Target class index; the second most likely when empty. */
+  @state() private target = '';
+  @state() private settings: Record<Setting, number> = { ...ADVERSARIAL_LEVELS };
+  @state() private phase: Phase = 'idle';
+  @state() private history: AdversarialStep[] = [];
+  @state() private outcome: Outcome | null = null;
+  @state() private message = '';
+  @state() private error: string | null = null;
+  @state() private msPerStep = 0;
+
+  private abort: AbortController | null = null;
+  /** Resolves the pause the run is waiting on. */
+  private resume: (() => void) | null = null;
+  /** The network and image the prepared view is about, to tell a new input from a repeated event. */
+  private preparedFor: unknown[] = [];
+  private readonly onWorkbench = () => {
+    this.wb = workbench.state;
+    void this.prepare();
+  };
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    const saved = this.id ? (readUrlState(this.id) as Record<string, unknown> | undefined) : undefined;
+    if (typeof saved?.['target'] === 'string' && /^\d*$/.test(saved['target'])) this.target = saved['target'];
+    for (const key of Object.keys(LIMITS) as Setting[]) {
+      const v = saved?.[key];
+      if (typeof v === 'number' && Number.isFinite(v)) this.settings = { ...this.settings, [key]: clamp(v, LIMITS[key]) };
+    }
+    workbench.addEventListener('change', this.onWorkbench);
+    workbench.acquire();
+    this.onWorkbench();
+  }
+
+  override disconnectedCallback(): void {
+    this.cancel('The run was cancelled: the figure left the page.');
+    workbench.removeEventListener('change', this.onWorkbench);
+    workbench.release();
+    super.disconnectedCallback();
+  }
+
+  private saveState(): void {
+    if (this.id) writeUrlState(this.id, { target: this.target, ...this.settings });
+  }
+
+  /** The original image and its logits; a new input cancels a run on the old one. */
+  private async prepare(): Promise<void> {
+    const { net, sample } = this.wb;
+    if (!net || !sample || (this.preparedFor[0] === net && this.preparedFor[1] === sample)) return;
+    this.preparedFor = [net, sample];
+    if (this.phase === 'running' || this.phase === 'paused') this.cancel('The run was cancelled: the input changed.');
+    else this.message = '';
+    Object.assign(this, { history: [], outcome: null, error: null, logits: null });
+    const image = sampleTensor(net, sample);
+    try {
+      const logits = tf.tidy(() => net.forward(image).logits);
+      const values = Array.from(await logits.data());
+      logits.dispose();
+      const shown = await tensorToImage(image, { range: net.inputRange });
+      if (this.preparedFor[0] !== net || this.preparedFor[1] !== sample) return;
+      Object.assign(this, { logits: values, original: shown });
+    } catch (err) {
+      this.error = err instanceof Error ? err.message : String(err);
+    } finally {
+      image.dispose();
+    }
+  }
+
+  private get ranked(): number[] {
+    const l = this.logits ?? [];
+    return l.map((_, i) => i).sort((a, b) => l[b]! - l[a]!);
+  }
+
+  private get targetClass(): number {
+    const ranked = this.ranked;
+    const chosen = this.target === '' ? NaN : Number(this.target);
+    return ranked.includes(chosen) && chosen !== ranked[0] ? chosen : (ranked[1] ?? 0);
+  }
+
+  private async run(): Promise<void> {
+    const { net, sample } = this.wb;
+    if (!net || !sample || !this.logits || this.phase === 'running' || this.phase === 'paused') return;
+    const abort = (this.abort = new AbortController());
+    const { epsilon, stepSize, steps } = this.settings;
+    const originalClass = this.ranked[0]!;
+    Object.assign(this, { phase: 'running', history: [], outcome: null, error: null, message: '' });
+    const image = sampleTensor(net, sample);
+    const t0 = performance.now();
+    try {
+      const result = await foolingImage(net, image, {
+        targetClass: this.targetClass,
+        epsilon: epsilon / 255,
+        stepSize: stepSize / 255,
+        steps,
+        signal: abort.signal,
+        onStep: async (step) => {
+          if (abort.signal.aborted) return;
+          this.history = [...this.history, step];
+          if (step.step > 0) this.msPerStep = (performance.now() - t0) / step.step;
+          if (this.phase === 'paused') await new Promise<void>((resolve) => (this.resume = resolve));
+        },
+      });
+      if (this.abort !== abort) return;
+      this.outcome = await this.describe(result, originalClass);
+      this.phase = result.aborted ? 'cancelled' : 'done';
+      if (result.aborted) this.message ||= `The run was cancelled after ${result.history.length - 1} of ${steps} steps.`;
+    } catch (err) {
+      if (this.abort === abort) {
+        this.error = err instanceof Error ? err.message : String(err);
+        this.phase = 'idle';
+      }
+    } finally {
+      image.dispose();
+    }
+  }
+
+  /** The images and numbers a run leaves, for display. */
+  private async describe(result: AdversarialResult, originalClass: number): Promise<Outcome> {
+    const net = this.wb.net!;
+    const [lo, hi] = net.inputRange;
+    const { width, height } = result;
+    const channels = result.channels as 1 | 3;
+    const levels = (v: number) => (v / (hi - lo)) * 255;
+    const maxLevels = result.perturbation.reduce((m, d) => Math.max(m, Math.abs(levels(d))), 0);
+    // Symmetric around grey: the largest |δ| is drawn as black or white, with a whole-number gain.
+    const gain = maxLevels > 0 ? Math.max(1, Math.floor(127.5 / maxLevels)) : 1;
+    const adversarial = toRgba({ width, height, channels, data: result.image.map((v) => levels(v - lo)) });
+    const perturbation = toRgba({ width, height, channels, data: result.perturbation.map((d) => 127.5 + gain * levels(d)) });
+    const x = tf.tensor4d(result.image, [1, height, width, channels]);
+    const logits = tf.tidy(() => net.forward(x).logits);
+    const originalLogit = (await logits.data())[originalClass]!;
+    tf.dispose([x, logits]);
+    return { result, adversarial, perturbation, maxLevels, gain, originalLogit };
+  }
+
+  private pause(): void {
+    if (this.phase === 'running') this.phase = 'paused';
+  }
+
+  private continueRun(): void {
+    if (this.phase !== 'paused') return;
+    this.phase = 'running';
+    this.resume?.();
+    this.resume = null;
+  }
+
+  private cancel(message = ''): void {
+    if (this.phase !== 'running' && this.phase !== 'paused') return;
+    this.message = message;
+    this.abort?.abort();
+    this.resume?.();
+    this.resume = null;
+    if (message) {
+      // The input changed or the figure left: the run's results belong to nothing on the page.
+      this.abort = null;
+      this.phase = 'cancelled';
+    }
+  }
+
+  private setSetting(key: Setting, value: number): void {
+    if (!Number.isFinite(value)) return;
+    this.settings = { ...this.settings, [key]: clamp(value, LIMITS[key]) };
+    this.saveState();
+  }
+
+  private renderControls() {
+    const net = this.wb.net;
+    if (!net || !this.logits) return nothing;
+    const busy = this.phase === 'running' || this.phase === 'paused';
+    const ranked = this.ranked;
+    const number = (key: Setting, label: string, step: number) =>
+      html`<label
+        >${label}
+        <input
+          type="number"
+          min=${LIMITS[key][0]}
+          max=${LIMITS[key][1]}
+          step=${step}
+          .value=${String(this.settings[key])}
+          ?disabled=${busy}
+          @change=${(e: Event) => this.setSetting(key, Number((e.target as HTMLInputElement).value))}
+      /></label>`;
+    return html`<div class="controls">
+      <label
+        >Target class
+        <select
+          ?disabled=${busy}
+          @change=${(e: Event) => {
+            this.target = (e.target as HTMLSelectElement).value;
+            this.saveState();
+          }}
+        >
+          ${ranked.slice(1).map(
+            (i) => html`<option value=${i} ?selected=${i === this.targetClass}>${net.classNames[i]} (logit ${this.logits![i]!.toFixed(2)})</option>`,
+          )}
+        </select>
+      </label>
+      ${number('epsilon', 'ε (pixel levels of 255)', 0.5)} ${number('stepSize', 'Step size (levels)', 0.25)}
+      ${number('steps', 'Steps', 1)}
+      <div class="buttons">
+        <button type="button" aria-disabled=${busy} @click=${() => void this.run()}>Run</button>
+        <button type="button" aria-disabled=${!busy} @click=${this.phase === 'paused' ? this.continueRun : this.pause}>
+          ${this.phase === 'paused' ? 'Resume' : 'Pause'}
+        </button>
+        <button type="button" aria-disabled=${!busy} @click=${() => this.cancel()}>Cancel</button>
+      </div>
+    </div>`;
+  }
+
+  private renderStatus() {
+    const net = this.wb.net;
+    const last = this.history[this.history.length - 1];
+    const steps = this.settings.steps;
+    const name = (i: number) => net?.classNames[i] ?? `class ${i}`;
+    let text = '';
+    if (this.wb.loading || (!this.logits && !this.error && !this.wb.error)) text = 'Loading the network…';
+    else if (this.phase === 'running') text = `Running: step ${last?.step ?? 0} of ${steps}${this.msPerStep ? `, ${this.msPerStep.toFixed(0)} ms a step` : ''}.`;
+    else if (this.phase === 'paused') text = `Paused after step ${last?.step ?? 0} of ${steps}.`;
+    else if (this.phase === 'cancelled') text = this.message || 'The run was cancelled.';
+    else if (this.phase === 'done' && last) {
+      const fooled = last.predicted === this.outcome?.result.pushedClass;
+      text = `Done: ${steps} steps, ${this.msPerStep.toFixed(0)} ms a step. The network ${fooled ? 'now predicts' : 'still does not predict'} “${name(this.outcome!.result.pushedClass)}”.`;
+    } else if (this.logits) text = 'Choose a target and press Run.';
+    return html`<p class="status" role="status" aria-live="polite">${text}</p>`;
+  }
+
+  private renderImages() {
+    const net = this.wb.net;
+    if (!net || !this.original) return nothing;
+    const o = this.outcome;
+    const first = this.history[0];
+    const last = o?.result.history[o.result.history.length - 1];
+    const name = (i: number) => net.classNames[i] ?? `class ${i}`;
+    const pct = (p: number) => `${(p * 100).toFixed(1)}%`;
+    return html`<div class="images">
+        <div>
+          <cnn-heatmap .image=${this.original} .map=${null} label="Original" no-controls></cnn-heatmap>
+          ${first ? html`<p>Predicted: ${name(first.predicted)}, ${pct(first.probability)}</p>` : nothing}
+        </div>
+        ${o
+          ? html`<div>
+                <cnn-heatmap .image=${o.adversarial} .map=${null} label="Fooling image" no-controls></cnn-heatmap>
+                <p>Predicted: ${name(last!.predicted)}, ${pct(last!.probability)}</p>
+              </div>
+              <div>
+                <cnn-heatmap .image=${o.perturbation} .map=${null} label="Perturbation δ, amplified" no-controls></cnn-heatmap>
+                <p data-testid="perturbation-scale">×${o.gain} amplification, max |δ| = ${o.maxLevels.toFixed(2)}/255</p>
+              </div>`
+          : nothing}
+      </div>
+      ${o && first && last
+        ? html`<ul class="readout" aria-label="Prediction before and after">
+            <li>Before: “${name(first.predicted)}” with probability ${pct(first.probability)}.</li>
+            <li>
+              After ${o.result.history.length - 1} steps: “${name(last.predicted)}” with probability ${pct(last.probability)}${last.predicted ===
+              o.result.pushedClass
+                ? ' (the target)'
+                : ''}.
+            </li>
+            <li>
+              Logit of the target “${name(o.result.pushedClass)}”: ${first.classLogit.toFixed(2)} → ${last.classLogit.toFixed(2)};
+              of the original class “${name(this.ranked[0]!)}”: ${this.logits![this.ranked[0]!]!.toFixed(2)} → ${o.originalLogit.toFixed(2)}.
+            </li>
+          </ul>`
+        : nothing}`;
+  }
+
+  /** The target logit per step, with the original class's logit at the start and the end. */
+  private renderChart() {
+    const h = this.history;
+    if (h.length === 0 || !this.logits) return nothing;
+    const [W, H, left, bottom, top, right] = [360, 180, 40, 24, 10, 10];
+    const originalStart = this.logits[this.ranked[0]!]!;
+    const originalEnd = this.outcome?.originalLogit;
+    const values = [...h.map((s) => s.classLogit), originalStart, ...(originalEnd === undefined ? [] : [originalEnd])];
+    let [lo, hi] = [Math.min(...values), Math.max(...values)];
+    if (hi - lo < 1e-6) [lo, hi] = [lo - 1, hi + 1];
+    const n = Math.max(this.settings.steps, h.length - 1, 1);
+    const x = (step: number) => left + ((W - left - right) * step) / n;
+    const y = (v: number) => top + ((H - top - bottom) * (hi - v)) / (hi - lo);
+    const path = h.map((s, i) => `${i ? 'L' : 'M'}${x(s.step).toFixed(1)},${y(s.classLogit).toFixed(1)}`).join('');
+    const ticks = [lo, (lo + hi) / 2, hi];
+    return html`<figure>
+      <svg viewBox="0 0 ${W} ${H}" role="img" aria-label="Target logit over the steps, and the original class's logit before and after">
+        ${ticks.map(
+          (t) => svg`<line x1=${left} x2=${W - right} y1=${y(t)} y2=${y(t)} stroke="var(--_border)" stroke-width="0.5" />
+            <text x=${left - 4} y=${y(t) + 4} text-anchor="end" fill="currentColor">${t.toFixed(1)}</text>`,
+        )}
+        <text x=${left} y=${H - 6} fill="currentColor">0</text>
+        <text x=${W - right} y=${H - 6} text-anchor="end" fill="currentColor">step ${n}</text>
+        <path d=${path} fill="none" stroke="var(--_accent)" stroke-width="2" />
+        ${h.map((s) => svg`<circle cx=${x(s.step)} cy=${y(s.classLogit)} r="2.5" fill="var(--_accent)" />`)}
+        <rect x=${x(0) - 4} y=${y(originalStart) - 4} width="8" height="8" fill="var(--_warn)" />
+        ${originalEnd === undefined
+          ? nothing
+          : svg`<rect x=${x(h[h.length - 1]!.step) - 4} y=${y(originalEnd) - 4} width="8" height="8" fill="var(--_warn)" />`}
+      </svg>
+      <figcaption class="muted">
+        <span style="color: var(--_accent)">●</span> target logit after each step;
+        <span style="color: var(--_warn)">■</span> original class's logit, before and after.
+      </figcaption>
+    </figure>`;
+  }
+
+  private renderTable() {
+    const net = this.wb.net;
+    if (this.history.length === 0 || !net) return nothing;
+    return html`<div class="table-wrap">
+      <table data-testid="steps">
+        <caption>
+          Each step
+        </caption>
+        <thead>
+          <tr><th scope="col">step</th><th scope="col">target logit</th><th scope="col">predicted</th><th scope="col">probability</th></tr>
+        </thead>
+        <tbody>
+          ${this.history.map(
+            (s) => html`<tr>
+              <td>${s.step}</td>
+              <td data-logit>${s.classLogit.toFixed(3)}</td>
+              <td style="text-align: left">${net.classNames[s.predicted]}</td>
+              <td>${(s.probability * 100).toFixed(1)}%</td>
+            </tr>`,
+          )}
+        </tbody>
+      </table>
+    </div>`;
+  }
+
+  override render() {
+    const busy = this.phase === 'running' || this.phase === 'paused';
+    return html`<div class="panel" aria-busy=${busy ? 'true' : 'false'} data-phase=${this.phase}>
+      <cnn-input-bar></cnn-input-bar>
+      ${this.wb.error ? html`<p class="error" role="alert">${this.wb.error}</p>` : nothing}
+      ${this.renderControls()} ${this.renderStatus()}
+      ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing} ${this.renderImages()}
+      <div class="progress">${this.renderChart()} ${this.renderTable()}</div>
+    </div>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'cnn-adversarial': CnnAdversarial;
+  }
+}

@@ -1,0 +1,363 @@
+/**
+ * `<cnn-sanity-check>`: cascading model-parameter randomisation (Adebayo et
+ * al. 2018) on the page's network and image. The layers with weights are
+ * re-initialised one by one from the top; after each step every method's map
+ * of the predicted class is drawn again (a grid: rows are methods, columns
+ * the steps) and compared with the trained network's map by Spearman rank
+ * correlation (a chart and a table). Runs when the input changes; the reader
+ * can cancel and run it again.
+ *
+ * Attribute: `methods`, registry ids separated by spaces (default: saliency,
+ * guided backprop, Grad-CAM; those the network cannot run are left out).
+ */
+import { LitElement, css, html, nothing, svg } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import { ATTRIBUTION_METHODS, isAttributionMethodId } from '../src/core/attribution/registry';
+import { type SanityStep, cascadingRandomization, hasWeightAccess } from '../src/core/attribution/sanity-check';
+import type { AttributionMap, AttributionMethod } from '../src/core/attribution/types';
+import { applyColormap } from '../src/core/colormap';
+import { tf } from '../src/core/tf';
+import { type WorkbenchState, sampleTensor, workbench } from '../src/browser/workbench';
+import './cnn-input-bar';
+import { baseStyles } from './theme';
+
+/** The methods of Adebayo et al.'s Figure 2 that the registry has: gradient, guided backprop, Grad-CAM. */
+export const SANITY_METHODS = 'saliency guided-backprop grad-cam';
+
+/** Line styles per method row, so the chart reads without colour too. */
+const STROKES = [
+  { colour: 'var(--_accent)', dash: '' },
+  { colour: 'var(--_warn)', dash: '6 3' },
+  { colour: 'var(--_muted)', dash: '2 3' },
+  { colour: 'currentColor', dash: '8 3 2 3' },
+];
+
+type Phase = 'idle' | 'running' | 'done' | 'cancelled';
+
+/** A map's magnitudes, scaled to [0, 1] and coloured (the paper shows absolute values). */
+function mapPixels(map: AttributionMap): ImageData {
+  const magnitude = map.data.map(Math.abs);
+  const max = magnitude.reduce((a, b) => Math.max(a, b), 0);
+  const colours = applyColormap(magnitude, 'viridis', { min: 0, max: max > 0 ? max : 1 });
+  return new ImageData(new Uint8ClampedArray(colours), map.width, map.height);
+}
+
+@customElement('cnn-sanity-check')
+export class CnnSanityCheck extends LitElement {
+  static override styles = [
+    baseStyles,
+    css`
+      .buttons {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.5rem;
+        margin-bottom: 0.5rem;
+      }
+      /* aria-disabled, not disabled: a button keeps the keyboard's focus when it cannot act for a moment. */
+      button[aria-disabled='true'] {
+        cursor: default;
+        opacity: 0.5;
+      }
+      .status {
+        font-size: 0.875rem;
+        min-height: 1.3rem;
+      }
+      .scroll {
+        overflow-x: auto;
+        max-width: 100%;
+      }
+      .grid {
+        display: grid;
+        gap: 3px;
+        align-items: center;
+        font-size: 0.7rem;
+        width: max-content;
+      }
+      .grid .col {
+        writing-mode: vertical-rl;
+        transform: rotate(180deg);
+        justify-self: center;
+        max-height: 7rem;
+        overflow: hidden;
+        text-overflow: ellipsis;
+        white-space: nowrap;
+      }
+      .grid .row {
+        font-weight: 600;
+        padding-right: 0.4rem;
+      }
+      canvas {
+        width: 52px;
+        height: 52px;
+        border: 1px solid var(--_border);
+        display: block;
+      }
+      .results {
+        display: grid;
+        gap: 1rem;
+        margin-top: 1rem;
+      }
+      figcaption {
+        font-size: 0.85rem;
+      }
+      figcaption p {
+        margin: 0.4rem 0 0;
+        max-width: 40rem;
+      }
+      svg {
+        width: 100%;
+        max-width: 28rem;
+        height: auto;
+        font-size: 11px;
+      }
+      figure {
+        margin: 0;
+      }
+      table {
+        border-collapse: collapse;
+        font-size: 0.8rem;
+        font-variant-numeric: tabular-nums;
+      }
+      td,
+      th {
+        border: 1px solid var(--_border);
+        padding: 0.15rem 0.4rem;
+        text-align: right;
+      }
+      th[scope='row'] {
+        text-align: left;
+      }
+    `,
+  ];
+
+  /** Registry ids of the methods compared, separated by spaces. */
+  @property() methods = SANITY_METHODS;
+
+  @state() private wb: WorkbenchState = workbench.state;
+  @state() private phase: Phase = 'idle';
+  @state() private steps: SanityStep[] = [];
+  /** Layers randomised in order, top first, and how many steps have finished. */
+  @state() private order: string[] = [];
+  @state() private progress = 0;
+  @state() private error: string | null = null;
+  @state() private notice: string | null = null;
+  @state() private elapsed = 0;
+
+  private abort: AbortController | null = null;
+  private ranFor: unknown[] = [];
+  private readonly onWorkbench = () => {
+    this.wb = workbench.state;
+    const { net, sample } = this.wb;
+    if (net && sample && (this.ranFor[0] !== net || this.ranFor[1] !== sample)) void this.run();
+  };
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    workbench.addEventListener('change', this.onWorkbench);
+    workbench.acquire();
+    this.onWorkbench();
+  }
+
+  override disconnectedCallback(): void {
+    this.abort?.abort();
+    workbench.removeEventListener('change', this.onWorkbench);
+    workbench.release();
+    super.disconnectedCallback();
+  }
+
+  private get chosen(): AttributionMethod[] {
+    const net = this.wb.net;
+    return this.methods
+      .split(/\s+/)
+      .filter(isAttributionMethodId)
+      .map((id) => ATTRIBUTION_METHODS[id] as AttributionMethod)
+      .filter((m) => !net || (m.requires ?? []).every((c) => net.capabilities[c]));
+  }
+
+  private async run(): Promise<void> {
+    const { net, sample } = this.wb;
+    if (!net || !sample) return;
+    this.abort?.abort();
+    this.ranFor = [net, sample];
+    Object.assign(this, { steps: [], progress: 0, error: null, notice: null });
+    if (!hasWeightAccess(net)) {
+      this.phase = 'idle';
+      this.notice =
+        `${net.title} is a converted graph model: it does not expose its layers' weights, so they cannot be randomised ` +
+        'and the sanity check cannot run. Choose one of the book’s networks or a tfjs-layers model.';
+      return;
+    }
+    const abort = (this.abort = new AbortController());
+    const methods = this.chosen;
+    this.order = net.layers.filter((l) => l.params > 0).map((l) => l.name).reverse();
+    this.phase = 'running';
+    // The cascade computes the trained maps, then each step's maps, method by method: count the calls for
+    // progress, and let the page paint and take input between them (the maps themselves are synchronous work).
+    let calls = 0;
+    const counted = methods.map((m) => ({
+      ...m,
+      attribute: async (input: Parameters<AttributionMethod['attribute']>[0]) => {
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        abort.signal.throwIfAborted();
+        const map = await m.attribute(input);
+        if (++calls % methods.length === 0 && !abort.signal.aborted) this.progress = calls / methods.length - 1;
+        return map;
+      },
+    }));
+    const image = sampleTensor(net, sample);
+    const t0 = performance.now();
+    try {
+      const logits = tf.tidy(() => net.forward(image).logits.argMax(1));
+      const predicted = (await logits.data())[0]!;
+      logits.dispose();
+      const steps = await cascadingRandomization({ net, image, target: { kind: 'class', index: predicted } }, counted, {
+        seed: 1,
+        signal: abort.signal,
+      });
+      if (this.abort !== abort) return;
+      Object.assign(this, { steps, phase: 'done', elapsed: performance.now() - t0 });
+    } catch (err) {
+      if (this.abort !== abort) return;
+      if (abort.signal.aborted) this.phase = 'cancelled';
+      else Object.assign(this, { phase: 'idle', error: err instanceof Error ? err.message : String(err) });
+    } finally {
+      image.dispose();
+    }
+  }
+
+  private cancel(): void {
+    this.abort?.abort();
+  }
+
+  protected override updated(): void {
+    this.renderRoot.querySelectorAll<HTMLCanvasElement>('canvas[data-step]').forEach((canvas) => {
+      const map = this.steps[Number(canvas.dataset['step'])]?.maps[canvas.dataset['method']!];
+      if (!map) return;
+      canvas.width = map.width;
+      canvas.height = map.height;
+      canvas.getContext('2d')!.putImageData(mapPixels(map), 0, 0);
+    });
+  }
+
+  private columnLabel(step: SanityStep): string {
+    return step.randomized[step.randomized.length - 1] ?? 'trained';
+  }
+
+  private renderGrid() {
+    const methods = this.chosen;
+    return html`<div class="scroll">
+      <div class="grid" style="grid-template-columns: auto repeat(${this.steps.length}, 54px)" role="group" aria-label="Maps after each randomisation step">
+        <span></span>
+        ${this.steps.map((s) => html`<span class="col" title=${this.columnLabel(s)}>${this.columnLabel(s)}</span>`)}
+        ${methods.map(
+          (m) => html`<span class="row">${m.title}</span>
+            ${this.steps.map(
+              (s, i) =>
+                html`<canvas data-step=${i} data-method=${m.id} role="img" aria-label="${m.title}, ${i === 0 ? 'trained network' : `randomised down to ${this.columnLabel(s)}`}"></canvas>`,
+            )}`,
+        )}
+      </div>
+    </div>`;
+  }
+
+  private renderChart() {
+    const methods = this.chosen;
+    const [W, H, left, bottom, top, right] = [380, 200, 36, 28, 10, 10];
+    const all = this.steps.flatMap((s) => methods.map((m) => s.spearman[m.id]!));
+    const lo = Math.min(0, Math.floor(Math.min(...all) * 5) / 5);
+    const n = Math.max(1, this.steps.length - 1);
+    const x = (i: number) => left + ((W - left - right) * i) / n;
+    const y = (v: number) => top + ((H - top - bottom) * (1 - v)) / (1 - lo);
+    const ticks = [...new Set([lo, 0, 0.5, 1])];
+    return html`<figure>
+      <svg viewBox="0 0 ${W} ${H}" role="img" aria-label="Spearman rank correlation with the trained network's map, per method, over the randomisation steps">
+        ${ticks.map(
+          (t) => svg`<line x1=${left} x2=${W - right} y1=${y(t)} y2=${y(t)} stroke="var(--_border)" stroke-width="0.5" />
+            <text x=${left - 4} y=${y(t) + 4} text-anchor="end" fill="currentColor">${t.toFixed(1)}</text>`,
+        )}
+        <text x=${left} y=${H - 8} fill="currentColor">trained</text>
+        <text x=${W - right} y=${H - 8} text-anchor="end" fill="currentColor">all ${n} layers random</text>
+        ${methods.map((m, k) => {
+          const { colour, dash } = STROKES[k % STROKES.length]!;
+          const d = this.steps.map((s, i) => `${i ? 'L' : 'M'}${x(i).toFixed(1)},${y(s.spearman[m.id]!).toFixed(1)}`).join('');
+          return svg`<path d=${d} fill="none" stroke=${colour} stroke-width="2" stroke-dasharray=${dash} />`;
+        })}
+      </svg>
+      <figcaption>
+        ${methods.map((m, k) => {
+          const { colour, dash } = STROKES[k % STROKES.length]!;
+          return html`<svg width="28" height="10" aria-hidden="true" style="width: 28px">
+              <line x1="0" x2="28" y1="5" y2="5" stroke=${colour} stroke-width="2" stroke-dasharray=${dash} /></svg
+            >&nbsp;${m.title}&ensp;`;
+        })}
+        <p class="muted">
+          A map that explains the network should lose its resemblance (ρ falls towards 0) as soon as the top layers are
+          randomised; a line that stays near 1 shows a method that depends on the image more than on what the network
+          learned.
+        </p>
+      </figcaption>
+    </figure>`;
+  }
+
+  private renderTable() {
+    const methods = this.chosen;
+    return html`<div class="scroll">
+      <table data-testid="spearman">
+        <caption>
+          Spearman rank correlation of |map| with the trained network's
+        </caption>
+        <thead>
+          <tr>
+            <th scope="col">method</th>
+            ${this.steps.map((s) => html`<th scope="col">${this.columnLabel(s)}</th>`)}
+          </tr>
+        </thead>
+        <tbody>
+          ${methods.map(
+            (m) => html`<tr>
+              <th scope="row">${m.title}</th>
+              ${this.steps.map((s) => html`<td>${s.spearman[m.id]!.toFixed(2)}</td>`)}
+            </tr>`,
+          )}
+        </tbody>
+      </table>
+    </div>`;
+  }
+
+  override render() {
+    const total = this.order.length + 1;
+    let status = '';
+    if (this.wb.loading || (!this.wb.net && !this.wb.error)) status = 'Loading the network…';
+    else if (this.phase === 'running')
+      status =
+        this.progress === 0
+          ? `Computing the trained network's maps…`
+          : `Randomised ${this.progress - 1} of ${this.order.length} layers${this.progress > 1 ? ` (down to ${this.order[this.progress - 2]})` : ''}: step ${this.progress} of ${total} done…`;
+    else if (this.phase === 'cancelled') status = 'Cancelled: the maps of the remaining steps were not computed.';
+    else if (this.phase === 'done') status = `Done: ${this.order.length} layers randomised one by one, in ${(this.elapsed / 1000).toFixed(1)} s.`;
+    const running = this.phase === 'running';
+    return html`<div class="panel" aria-busy=${running ? 'true' : 'false'} data-phase=${this.phase}>
+      <cnn-input-bar></cnn-input-bar>
+      ${this.wb.error ? html`<p class="error" role="alert">${this.wb.error}</p>` : nothing}
+      ${this.notice ? html`<p class="error" role="alert">${this.notice}</p>` : nothing}
+      ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
+      ${this.notice
+        ? nothing
+        : html`<div class="buttons">
+            <button type="button" aria-disabled=${running || !this.wb.net} @click=${() => running || void this.run()}>Run again</button>
+            <button type="button" aria-disabled=${!running} @click=${this.cancel}>Cancel</button>
+          </div>`}
+      <p class="status" role="status" aria-live="polite">${status}</p>
+      ${this.steps.length
+        ? html`${this.renderGrid()}
+            <div class="results">${this.renderChart()} ${this.renderTable()}</div>`
+        : nothing}
+    </div>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'cnn-sanity-check': CnnSanityCheck;
+  }
+}

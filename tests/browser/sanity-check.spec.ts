@@ -1,0 +1,73 @@
+import { existsSync, readFileSync } from 'node:fs';
+import type { Locator, Page } from '@playwright/test';
+import { expect, test } from './fixtures';
+
+const CHAPTER = '/chapters/fooling-and-sanity/';
+/** The colour model when it is built, else the Fashion-MNIST one. */
+const MODEL = existsSync('dist/models/scenes-cnn/model.json') ? 'scenes-cnn' : 'fashion-vgg';
+const INPUT = `?input=${encodeURIComponent(JSON.stringify({ model: MODEL, sample: 'test:0' }))}`;
+
+/** The layers that hold weights, from the model's weight manifest ('conv1/kernel' belongs to 'conv1'). */
+function layersWithWeights(): string[] {
+  const file = `dist/models/${MODEL}/model.json`;
+  if (!existsSync(file)) throw new Error('No trained model in dist/models: build the book first.');
+  const manifest = (JSON.parse(readFileSync(file, 'utf8')) as { weightsManifest: { weights: { name: string }[] }[] }).weightsManifest;
+  return [...new Set(manifest.flatMap((group) => group.weights.map((w) => w.name.slice(0, w.name.lastIndexOf('/')))))];
+}
+
+async function openFigure(page: Page): Promise<Locator> {
+  await page.goto(CHAPTER + INPUT);
+  const figure = page.locator('cnn-sanity-check');
+  await figure.scrollIntoViewIfNeeded();
+  return figure;
+}
+
+const done = (figure: Locator) => expect(figure.locator('.status')).toContainText('Done:', { timeout: 90_000 });
+
+test('the cascade scores 1.00 before any randomisation, with one column per randomised layer', async ({ page, problems }) => {
+  test.setTimeout(120_000);
+  const figure = await openFigure(page);
+  await done(figure);
+  const layers = layersWithWeights();
+  const table = figure.getByTestId('spearman');
+  const headers = await table.locator('thead th').allInnerTexts();
+  expect(headers.slice(0, 2)).toEqual(['method', 'trained']);
+  expect(new Set(headers.slice(2))).toEqual(new Set(layers));
+  expect(headers).toHaveLength(2 + layers.length);
+  const rows = table.locator('tbody tr');
+  const methods = await rows.locator('th').allInnerTexts();
+  expect(methods.length).toBeGreaterThanOrEqual(2);
+  for (let r = 0; r < methods.length; r++) {
+    const cells = (await rows.nth(r).locator('td').allInnerTexts()).map(Number);
+    expect(cells).toHaveLength(1 + layers.length);
+    expect(cells[0]).toBe(1);
+    cells.forEach((v) => expect(Math.abs(v)).toBeLessThanOrEqual(1));
+  }
+  // One small map per method and step, a chart, and the sentence that says what to look for.
+  await expect(figure.locator('canvas[data-step]')).toHaveCount(methods.length * (1 + layers.length));
+  await expect(figure.getByRole('img', { name: /Spearman rank correlation/ })).toBeVisible();
+  await expect(figure.locator('figcaption')).toContainText('should lose its resemblance');
+  expect(problems.list).toEqual([]);
+});
+
+test('a run can be cancelled, with the keyboard, and run again', async ({ page, problems }) => {
+  test.setTimeout(180_000);
+  const figure = await openFigure(page);
+  await done(figure);
+  // A slower processor, so that the run lasts long enough to be cancelled on any machine.
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 8 });
+  const again = figure.getByRole('button', { name: 'Run again' });
+  await again.focus();
+  await page.keyboard.press('Enter');
+  await expect(figure.locator('.status')).toContainText(/Computing|Randomised/);
+  await page.keyboard.press('Tab');
+  await expect(figure.getByRole('button', { name: 'Cancel' })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(figure.locator('.status')).toContainText('Cancelled');
+  await expect(figure.getByTestId('spearman')).toHaveCount(0);
+  await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
+  await again.click();
+  await done(figure);
+  expect(problems.list).toEqual([]);
+});
