@@ -242,7 +242,7 @@ export class CnnAdversarial extends LitElement {
         },
       });
       if (this.abort !== abort) return;
-      this.outcome = await this.describe(result, originalClass);
+      this.outcome = this.describe(result, originalClass);
       this.phase = result.aborted ? 'cancelled' : 'done';
       if (result.aborted) this.message ||= `The run was cancelled after ${result.history.length - 1} of ${steps} steps.`;
     } catch (err) {
@@ -256,7 +256,7 @@ export class CnnAdversarial extends LitElement {
   }
 
   /** The images and numbers a run leaves, for display. */
-  private async describe(result: AdversarialResult, originalClass: number): Promise<Outcome> {
+  private describe(result: AdversarialResult, originalClass: number): Outcome {
     const net = this.wb.net!;
     const [lo, hi] = net.inputRange;
     const { width, height } = result;
@@ -267,10 +267,7 @@ export class CnnAdversarial extends LitElement {
     const gain = maxLevels > 0 ? Math.max(1, Math.floor(127.5 / maxLevels)) : 1;
     const adversarial = toRgba({ width, height, channels, data: result.image.map((v) => levels(v - lo)) });
     const perturbation = toRgba({ width, height, channels, data: result.perturbation.map((d) => 127.5 + gain * levels(d)) });
-    const x = tf.tensor4d(result.image, [1, height, width, channels]);
-    const logits = tf.tidy(() => net.forward(x).logits);
-    const originalLogit = (await logits.data())[originalClass]!;
-    tf.dispose([x, logits]);
+    const originalLogit = result.history[result.history.length - 1]!.logits[originalClass]!;
     return { result, adversarial, perturbation, maxLevels, gain, originalLogit };
   }
 
@@ -406,39 +403,37 @@ export class CnnAdversarial extends LitElement {
         : nothing}`;
   }
 
-  /** The target logit per step, with the original class's logit at the start and the end. */
+  /** The target logit and the original class's logit at every step. */
   private renderChart() {
     const h = this.history;
     if (h.length === 0 || !this.logits) return nothing;
     const [W, H, left, bottom, top, right] = [360, 180, 40, 24, 10, 10];
-    const originalStart = this.logits[this.ranked[0]!]!;
-    const originalEnd = this.outcome?.originalLogit;
-    const values = [...h.map((s) => s.classLogit), originalStart, ...(originalEnd === undefined ? [] : [originalEnd])];
+    const original = this.ranked[0]!;
+    const values = h.flatMap((s) => [s.classLogit, s.logits[original]!]);
     let [lo, hi] = [Math.min(...values), Math.max(...values)];
     if (hi - lo < 1e-6) [lo, hi] = [lo - 1, hi + 1];
     const n = Math.max(this.settings.steps, h.length - 1, 1);
     const x = (step: number) => left + ((W - left - right) * step) / n;
     const y = (v: number) => top + ((H - top - bottom) * (hi - v)) / (hi - lo);
-    const path = h.map((s, i) => `${i ? 'L' : 'M'}${x(s.step).toFixed(1)},${y(s.classLogit).toFixed(1)}`).join('');
+    const line = (v: (s: AdversarialStep) => number) =>
+      h.map((s, i) => `${i ? 'L' : 'M'}${x(s.step).toFixed(1)},${y(v(s)).toFixed(1)}`).join('');
     const ticks = [lo, (lo + hi) / 2, hi];
     return html`<figure>
-      <svg viewBox="0 0 ${W} ${H}" role="img" aria-label="Target logit over the steps, and the original class's logit before and after">
+      <svg viewBox="0 0 ${W} ${H}" role="img" aria-label="Target logit and original class's logit over the steps">
         ${ticks.map(
           (t) => svg`<line x1=${left} x2=${W - right} y1=${y(t)} y2=${y(t)} stroke="var(--_border)" stroke-width="0.5" />
             <text x=${left - 4} y=${y(t) + 4} text-anchor="end" fill="currentColor">${t.toFixed(1)}</text>`,
         )}
         <text x=${left} y=${H - 6} fill="currentColor">0</text>
         <text x=${W - right} y=${H - 6} text-anchor="end" fill="currentColor">step ${n}</text>
-        <path d=${path} fill="none" stroke="var(--_accent)" stroke-width="2" />
+        <path d=${line((s) => s.classLogit)} fill="none" stroke="var(--_accent)" stroke-width="2" />
         ${h.map((s) => svg`<circle cx=${x(s.step)} cy=${y(s.classLogit)} r="2.5" fill="var(--_accent)" />`)}
-        <rect x=${x(0) - 4} y=${y(originalStart) - 4} width="8" height="8" fill="var(--_warn)" />
-        ${originalEnd === undefined
-          ? nothing
-          : svg`<rect x=${x(h[h.length - 1]!.step) - 4} y=${y(originalEnd) - 4} width="8" height="8" fill="var(--_warn)" />`}
+        <path d=${line((s) => s.logits[original]!)} fill="none" stroke="var(--_warn)" stroke-width="2" stroke-dasharray="5 3" />
+        ${h.map((s) => svg`<rect x=${x(s.step) - 3} y=${y(s.logits[original]!) - 3} width="6" height="6" fill="var(--_warn)" />`)}
       </svg>
       <figcaption class="muted">
-        <span style="color: var(--_accent)">●</span> target logit after each step;
-        <span style="color: var(--_warn)">■</span> original class's logit, before and after.
+        <span style="color: var(--_accent)">● solid</span>: target logit after each step;
+        <span style="color: var(--_warn)">■ dashed</span>: logit of the class first predicted.
       </figcaption>
     </figure>`;
   }

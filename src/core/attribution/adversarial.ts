@@ -38,6 +38,8 @@ export interface AdversarialStep {
   step: number;
   /** Logit of the class being pushed towards (or away from). */
   classLogit: number;
+  /** Every class's logit. */
+  logits: number[];
   predicted: number;
   /** Softmax probability of the predicted class. */
   probability: number;
@@ -83,7 +85,7 @@ export async function foolingImage(net: ConvNet, image: Tensor4D, options: Adver
   const pushedClass = options.targetClass ?? start.predicted;
   const history: AdversarialStep[] = [];
   const record = async (step: number, { logits, predicted, probability }: Awaited<ReturnType<typeof observe>>) => {
-    history.push({ step, classLogit: logits[pushedClass]!, predicted, probability });
+    history.push({ step, classLogit: logits[pushedClass]!, logits: Array.from(logits), predicted, probability });
     await options.onStep?.(history[history.length - 1]!);
   };
   await record(0, start);
