@@ -11,6 +11,8 @@ import { ATTRIBUTION_METHODS } from '../core/attribution/registry';
 import type { AttributionMethod, Target } from '../core/attribution/types';
 import type { ConvNet } from '../core/convnet';
 import { loadProjectModel } from '../core/model-loader';
+import { generateScene } from '../core/data/scenes';
+import { segmentFromSaliency } from '../core/segmentation/grabcut';
 import { sampleTensor, testSample } from './workbench';
 
 /** A workload ready to be timed; owns its tensors until disposed. */
@@ -46,6 +48,7 @@ export const BENCH_CASES: BenchCase[] = [
     },
   },
   ...attributionBenchCases(),
+  saliencySegmentationBenchCase(),
 ];
 
 /** The book's networks the technique cases run on, with the test image they explain. */
@@ -79,4 +82,32 @@ function attributionBenchCases(): BenchCase[] {
       setup: onBookModel(modelId, ({ net, image }) => foolingImage(net, image, { steps: 10 })),
     },
   ]);
+}
+
+/**
+ * Saliency chapter: GrabCut from a saliency map with its defaults (Simonyan et
+ * al.'s quantiles, λ = 50, at most 5 iterations) on a 64×64 scene. The map is
+ * the object mask blurred by a 9×9 box, a stand-in that needs no network.
+ */
+function saliencySegmentationBenchCase(): BenchCase {
+  return {
+    id: 'saliency-segmentation-64',
+    description: 'GrabCut seeded by a saliency map (blurred object mask) on a 64×64 scene, default settings',
+    async setup() {
+      const scene = generateScene(1);
+      const { width, height, mask } = scene;
+      const saliency = new Float32Array(width * height);
+      for (let y = 0; y < height; y++) {
+        for (let x = 0; x < width; x++) {
+          let sum = 0;
+          for (let dy = -4; dy <= 4; dy++) {
+            for (let dx = -4; dx <= 4; dx++) sum += mask[Math.min(height - 1, Math.max(0, y + dy)) * width + Math.min(width - 1, Math.max(0, x + dx))]!;
+          }
+          saliency[y * width + x] = sum / 81;
+        }
+      }
+      const image = { width, height, data: scene.data };
+      return { run: () => segmentFromSaliency({ image, saliency }), dispose() {} };
+    },
+  };
 }

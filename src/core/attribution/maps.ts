@@ -123,3 +123,24 @@ export function energyInsideMask(map: AttributionMap, mask: Mask): number {
   });
   return total > 0 ? inside / total : 0;
 }
+
+/**
+ * The signed colour gradient of a map (`AttributionMap.channels`) as an RGBA
+ * picture, scaled symmetrically by its largest magnitude so that mid-grey is
+ * zero, brighter is positive and darker negative in each channel: the way
+ * Springenberg et al. (2015, fig. 1) show guided backprop. Grey inputs (one
+ * channel) give a grey picture. Null when the method has no channels.
+ */
+export function gradientImage(map: AttributionMap): { width: number; height: number; data: Uint8ClampedArray; maxAbs: number } | null {
+  if (!map.channels) return null;
+  const { count, data } = map.channels;
+  let maxAbs = 0;
+  for (const v of data) maxAbs = Math.max(maxAbs, Math.abs(v));
+  const scale = maxAbs > 0 ? 127.5 / maxAbs : 0;
+  const rgba = new Uint8ClampedArray(map.width * map.height * 4);
+  for (let p = 0; p < map.width * map.height; p++) {
+    for (let c = 0; c < 3; c++) rgba[p * 4 + c] = 127.5 + data[p * count + Math.min(c, count - 1)]! * scale;
+    rgba[p * 4 + 3] = 255;
+  }
+  return { width: map.width, height: map.height, data: rgba, maxAbs };
+}
