@@ -26,6 +26,12 @@ export class CnnInputBar extends LitElement {
         gap: 0.5rem 0.75rem;
         align-items: center;
       }
+      select {
+        max-width: 100%;
+      }
+      label {
+        max-width: 100%;
+      }
       input[type='number'] {
         width: 5.5rem;
         padding: 0.3rem;
