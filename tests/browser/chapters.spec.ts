@@ -1,7 +1,7 @@
 import AxeBuilder from '@axe-core/playwright';
-import { activeBackend, builtChapters, expect, test } from './fixtures';
+import { activeBackend, builtChapters, builtModelCards, expect, test } from './fixtures';
 
-const PAGES = ['/', '/about/', '/search/', ...builtChapters()];
+const PAGES = ['/', '/about/', '/search/', ...builtChapters(), ...builtModelCards()];
 
 test('the book has chapters', () => {
   expect(builtChapters().length).toBeGreaterThan(0);
@@ -59,6 +59,20 @@ test('section headings have stable anchors and a copy-link button', async ({ pag
   await expect(heading.locator(`a[href="#${id}"]`)).toHaveCount(1);
   await heading.getByRole('button', { name: /copy a link/i }).click();
   await expect(page.locator('#copy-status')).toHaveText(/Link copied|address bar/);
+});
+
+test('every trained network has a model card with its accuracy and the command that reproduces it', async ({ page }) => {
+  const cards = builtModelCards();
+  expect(cards).toEqual(['/models/fashion-vgg/', '/models/scenes-cnn/', '/models/texture-features/']);
+  for (const path of cards) {
+    await page.goto(path);
+    await expect(page.locator('svg.architecture')).toBeVisible();
+    await expect(page.locator('pre code')).toContainText('npm run train -- ');
+    if (!path.includes('texture')) {
+      await expect(page.locator('[data-test-accuracy]')).toContainText('%');
+      await expect(page.locator('table.confusion tbody tr')).toHaveCount(await page.locator('table.confusion thead th').count() - 1);
+    }
+  }
 });
 
 test('previous/next and the contents link every chapter', async ({ page }) => {

@@ -2,7 +2,7 @@
  * Shared browser-test fixtures: every page is watched for console errors and
  * failed requests, and the helpers find the built chapters.
  */
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { test as base, expect, type Page } from '@playwright/test';
 
 /** Site paths of every built chapter, discovered from dist/ so a new chapter is tested without editing tests. */
@@ -32,6 +32,14 @@ export const test = base.extend<{ problems: PageProblems }>({
     await use(problems);
   },
 });
+
+/** Site paths of every model card page. */
+export function builtModelCards(): string[] {
+  return readdirSync('dist/models', { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(`dist/models/${d.name}/index.html`))
+    .map((d) => `/models/${d.name}/`)
+    .sort();
+}
 
 export { expect };
 
