@@ -1,0 +1,298 @@
+/**
+ * Trains one of the book's models and writes it, its card and its test subset.
+ *
+ *   npm run train -- <model-id> [--epochs N] [--train-limit N] [--backend wasm|cpu]
+ *   npm run train -- <model-id> --resume --epochs N [--lr X]
+ *
+ * Writes public/models/<id>/{model.json, weights.bin, card.json} and, for the
+ * classifiers, public/data/<dataset>/ (sprites and labels.json). Adam on softmax
+ * cross-entropy of the logits; initialisation and data order are seeded, so a
+ * run on the same backend reproduces its weights.
+ *
+ * `--resume` continues from the model in public/models/<id>/ for N more epochs
+ * with a fresh cosine schedule from X (default a quarter of the recipe's rate),
+ * appending to the card's curve: a second phase of training when the first,
+ * sized for the time budget, stops short of the target.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { LayersModel, Sequential } from '@tensorflow/tfjs-layers';
+import type { Scalar, Tensor, Tensor2D } from '@tensorflow/tfjs-core';
+import { tf, tfl } from './lib/node-tf';
+import { useFastConvGrads } from './lib/fast-conv-grads';
+import { fileLoadHandler, fileSaveHandler } from './lib/fs-io';
+import { fashionMnist, scenes, type Dataset, type Split } from './lib/datasets';
+import { writeTestSubset } from './lib/sprites';
+import { mulberry32 } from '../src/core/data/scenes';
+import {
+  buildFashionVgg, buildScenesCnn, buildTextureFeatures, DEFAULT_SEED, isModelId, type ModelId,
+} from '../src/core/models/architectures';
+
+/** How each classifier is trained. Epochs sized from measured throughput to fit ~40 minutes on 2 cores. */
+interface Recipe {
+  title: string;
+  data: () => Dataset;
+  build: (classes: number) => Sequential;
+  epochs: number;
+  batchSize: number;
+  /** Adam's step size, decayed by a cosine to `learningRate / 20` over the run. */
+  learningRate: number;
+  /** Test items committed to public/data for the book and the tests. */
+  subset: number;
+}
+
+const RECIPES: Record<Exclude<ModelId, 'texture-features'>, Recipe> = {
+  'fashion-vgg': {
+    title: 'Fashion-MNIST VGG-style classifier',
+    data: fashionMnist,
+    build: () => buildFashionVgg(),
+    epochs: 4,
+    batchSize: 64,
+    // Adam's default step (Kingma & Ba 2015, algorithm 1).
+    learningRate: 1e-3,
+    subset: 2000,
+  },
+  'scenes-cnn': {
+    title: 'Procedural-scenes classifier',
+    data: () => scenes(30_000, 2_000),
+    build: (classes) => buildScenesCnn(classes),
+    epochs: 10,
+    batchSize: 64,
+    learningRate: 1e-3,
+    subset: 1000,
+  },
+};
+
+const PUBLIC = join(import.meta.dirname, '..', 'public');
+/** Fixed test images whose predictions are recorded in the card and checked by tests/core/models.test.ts. */
+const FIXED_PREDICTIONS = 8;
+
+function parseArgs(argv: string[]) {
+  const [id, ...rest] = argv;
+  if (!isModelId(id)) throw new Error(`usage: npm run train -- <model-id> [--epochs N] [--train-limit N] [--backend wasm|cpu] [--resume [--lr X]]; got '${id}'`);
+  const flag = (name: string) => {
+    const i = rest.indexOf(`--${name}`);
+    return i >= 0 ? rest[i + 1] : undefined;
+  };
+  const epochs = flag('epochs');
+  const limit = flag('train-limit');
+  const lr = flag('lr');
+  return {
+    id,
+    epochs: epochs ? Number(epochs) : undefined,
+    limit: limit ? Number(limit) : undefined,
+    backend: flag('backend') ?? 'wasm',
+    resume: rest.includes('--resume'),
+    lr: lr ? Number(lr) : undefined,
+  };
+}
+
+/** Items [from, from + n) of a split as a float batch in 0..1 and one-hot labels. */
+function batch(split: Split, order: ArrayLike<number>, from: number, n: number, classes: number) {
+  const size = split.shape[0] * split.shape[1] * split.shape[2];
+  const x = new Float32Array(n * size);
+  const y = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const j = order[from + i]!;
+    const src = split.images.subarray(j * size, (j + 1) * size);
+    for (let k = 0; k < size; k++) x[i * size + k] = src[k]! / 255;
+    y[i] = split.labels[j]!;
+  }
+  return tf.tidy(() => ({
+    x: tf.tensor4d(x, [n, ...split.shape]),
+    y: tf.oneHot(tf.tensor1d(y, 'int32'), classes),
+  }));
+}
+
+/** Fisher–Yates shuffle of 0..n-1 from a seeded PRNG. */
+function shuffled(n: number, rng: () => number): Int32Array {
+  const order = Int32Array.from({ length: n }, (_, i) => i);
+  for (let i = n - 1; i > 0; i--) {
+    const j = Math.floor(rng() * (i + 1));
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  return order;
+}
+
+/** Logits of the first `count` items of a split, batch by batch. */
+function logitsOf(model: LayersModel, split: Split, count: number, classes: number): Float32Array {
+  const out = new Float32Array(count * classes);
+  const order = Int32Array.from({ length: count }, (_, i) => i);
+  for (let from = 0; from < count; from += 250) {
+    const n = Math.min(250, count - from);
+    const { x, y } = batch(split, order, from, n, classes);
+    const logits = tf.tidy(() => model.predict(x) as Tensor);
+    out.set(logits.dataSync(), from * classes);
+    tf.dispose([x, y, logits]);
+  }
+  return out;
+}
+
+function argmax(row: Float32Array): number {
+  let best = 0;
+  for (let k = 1; k < row.length; k++) if (row[k]! > row[best]!) best = k;
+  return best;
+}
+
+function evaluate(model: LayersModel, split: Split, count: number, classes: number) {
+  const logits = logitsOf(model, split, count, classes);
+  const confusion = Array.from({ length: classes }, () => new Array<number>(classes).fill(0));
+  let correct = 0;
+  for (let i = 0; i < count; i++) {
+    const p = argmax(logits.subarray(i * classes, (i + 1) * classes));
+    confusion[split.labels[i]!]![p]!++;
+    if (p === split.labels[i]) correct++;
+  }
+  return { accuracy: correct / count, confusion, logits };
+}
+
+interface CurvePoint { epoch: number; loss: number; trainAccuracy: number; testAccuracy: number; seconds: number }
+interface Phase { command: string; epochs: number; learningRate: number; seconds: number; imagesPerSecond: number }
+/** The part of a previous card.json a resumed run builds on. */
+interface Card { training: { epochs: number; seconds: number; command: string; imagesPerSecond: number; curve: CurvePoint[]; phases?: Phase[] } }
+
+/** Layer list for the card: name, class, output shape, parameters. */
+function architecture(model: LayersModel) {
+  return model.layers.map((l) => ({ name: l.name, type: l.getClassName(), outputShape: l.outputShape, params: l.countParams() }));
+}
+
+async function train(id: Exclude<ModelId, 'texture-features'>, args: ReturnType<typeof parseArgs>) {
+  const recipe = RECIPES[id];
+  const t0 = Date.now();
+  const data = recipe.data();
+  console.log(`${id}: data ready in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+  const classes = data.classes.length;
+  const dir = join(PUBLIC, 'models', id);
+  const previous: Card | null = args.resume ? JSON.parse(readFileSync(join(dir, 'card.json'), 'utf8')) : null;
+  const model = previous ? ((await tfl.loadLayersModel(fileLoadHandler(dir))) as Sequential) : recipe.build(classes);
+  const epochs = args.epochs ?? recipe.epochs;
+  const done = previous?.training.epochs ?? 0;
+  const learningRate = args.lr ?? (previous ? recipe.learningRate / 4 : recipe.learningRate);
+  const trainCount = Math.min(args.limit ?? Infinity, data.train.count);
+  const steps = epochs * Math.floor(trainCount / recipe.batchSize);
+  const optimizer = tf.train.adam(learningRate);
+  // A resumed run draws a data order the first phase did not.
+  const rng = mulberry32(DEFAULT_SEED + done);
+  const curve: CurvePoint[] = [...(previous?.training.curve ?? [])];
+  const offsetSeconds = previous?.training.seconds ?? 0;
+  const trainStart = Date.now();
+  let step = 0;
+  for (let epoch = done + 1; epoch <= done + epochs; epoch++) {
+    const order = shuffled(trainCount, rng);
+    let [lossSum, correct, seen] = [0, 0, 0];
+    const epochStart = Date.now();
+    for (let from = 0; from + recipe.batchSize <= trainCount; from += recipe.batchSize, step++) {
+      const progress = step / steps;
+      (optimizer as unknown as { learningRate: number }).learningRate = learningRate * (0.05 + 0.95 * 0.5 * (1 + Math.cos(Math.PI * progress)));
+      const { x, y } = batch(data.train, order, from, recipe.batchSize, classes);
+      let hits = 0;
+      const loss = optimizer.minimize(() => {
+        const logits = model.apply(x, { training: true }) as Tensor2D;
+        hits = tf.tidy(() => tf.sum(tf.equal(tf.argMax(logits, 1), tf.argMax(y, 1))).dataSync()[0]!);
+        return tf.losses.softmaxCrossEntropy(y, logits) as Scalar;
+      }, true)!;
+      lossSum += loss.dataSync()[0]! * recipe.batchSize;
+      correct += hits;
+      seen += recipe.batchSize;
+      tf.dispose([x, y, loss]);
+      if ((from / recipe.batchSize) % 50 === 49) {
+        const rate = seen / ((Date.now() - epochStart) / 1000);
+        console.log(`epoch ${epoch} ${seen}/${trainCount} loss ${(lossSum / seen).toFixed(4)} acc ${(correct / seen).toFixed(4)} ${rate.toFixed(1)} img/s`);
+      }
+    }
+    const test = evaluate(model, data.test, data.test.count, classes);
+    curve.push({ epoch, loss: lossSum / seen, trainAccuracy: correct / seen, testAccuracy: test.accuracy, seconds: offsetSeconds + (Date.now() - trainStart) / 1000 });
+    console.log(`epoch ${epoch} done: test accuracy ${test.accuracy.toFixed(4)}`, curve.at(-1));
+  }
+  const trainingSeconds = (Date.now() - trainStart) / 1000;
+  const command = `npm run train -- ${process.argv.slice(2).join(' ')}`;
+  // Cards written before phases were recorded describe their one phase at the top level.
+  const earlier = previous ? previous.training.phases ?? [{ ...previous.training, learningRate: recipe.learningRate }] : [];
+  const phases: Phase[] = [...earlier.map(({ command, epochs, learningRate, seconds, imagesPerSecond }) => ({ command, epochs, learningRate, seconds, imagesPerSecond })), {
+    command, epochs, learningRate, seconds: Math.round(trainingSeconds), imagesPerSecond: Math.round((epochs * trainCount) / trainingSeconds),
+  }];
+  const test = evaluate(model, data.test, data.test.count, classes);
+  const subset = evaluate(model, data.test, recipe.subset, classes);
+  await model.save(fileSaveHandler(dir));
+  const written = writeTestSubset(join(PUBLIC, 'data'), data, recipe.subset);
+  const card = {
+    id,
+    title: recipe.title,
+    architecture: architecture(model),
+    totalParams: model.countParams(),
+    inputShape: data.test.shape,
+    classes: data.classes,
+    output: 'logits (no softmax); softmax cross-entropy applied only in the loss',
+    data: {
+      dataset: data.id,
+      description: data.description,
+      licence: data.licence,
+      source: data.source,
+      trainImages: trainCount,
+      testImages: data.test.count,
+      preprocessing: 'pixels / 255 from 8-bit values; no augmentation',
+      committedSubset: { path: `public/data/${data.id}/`, count: recipe.subset, accuracy: subset.accuracy },
+    },
+    training: {
+      optimizer: "Adam; each phase's learning rate decays by a cosine to a twentieth of its start",
+      loss: 'softmax cross-entropy on logits',
+      epochs: done + epochs,
+      batchSize: recipe.batchSize,
+      seed: DEFAULT_SEED,
+      backend: tf.getBackend(),
+      seconds: Math.round(offsetSeconds + trainingSeconds),
+      command: phases.map((p) => p.command).join(' && '),
+      phases,
+      curve,
+    },
+    testAccuracy: test.accuracy,
+    confusionMatrix: test.confusion,
+    fixedPredictions: Array.from({ length: FIXED_PREDICTIONS }, (_, i) => {
+      const logits = Array.from(subset.logits.subarray(i * classes, (i + 1) * classes), (v) => Math.round(v * 1e4) / 1e4);
+      return { index: i, label: data.test.labels[i], predicted: argmax(subset.logits.subarray(i * classes, (i + 1) * classes)), logits };
+    }),
+  };
+  writeFileSync(join(dir, 'card.json'), JSON.stringify(card, null, 1));
+  console.log(`${id}: test accuracy ${test.accuracy.toFixed(4)} (subset ${subset.accuracy.toFixed(4)}), ${trainingSeconds.toFixed(0)} s; wrote ${dir} and ${written.join(', ')}`);
+}
+
+/** The texture network is untrained: build it from its seed, time it, and write it with its card. */
+async function writeTextureFeatures() {
+  const model = buildTextureFeatures();
+  const x = tf.randomUniform([1, 128, 128, 3], 0, 1, 'float32', DEFAULT_SEED);
+  tf.tidy(() => (model.predict(x) as Tensor).dataSync());
+  const t0 = performance.now();
+  for (let i = 0; i < 5; i++) tf.tidy(() => (model.predict(x) as Tensor).dataSync());
+  const forwardMs = (performance.now() - t0) / 5;
+  x.dispose();
+  const dir = join(PUBLIC, 'models', 'texture-features');
+  mkdirSync(dir, { recursive: true });
+  await model.save(fileSaveHandler(dir));
+  const card = {
+    id: 'texture-features',
+    title: 'Random multi-scale texture features',
+    architecture: architecture(model),
+    totalParams: model.countParams(),
+    inputShape: [null, null, 3],
+    output: 'feature maps; style layers relu1_1, relu2_1, relu3_1, relu4_1',
+    data: { description: 'None: the filters are random (He-normal, seeded), not trained.', licence: "Generated by this project's code; same licence as the project" },
+    training: {
+      seed: DEFAULT_SEED,
+      backend: tf.getBackend(),
+      seconds: 0,
+      forwardMsPer128x128: Math.round(forwardMs * 10) / 10,
+      command: `npm run train -- ${process.argv.slice(2).join(' ')}`,
+    },
+    notes: 'See content/models/texture-features.md for why random filters.',
+  };
+  writeFileSync(join(dir, 'card.json'), JSON.stringify(card, null, 1));
+  console.log(`texture-features: ${model.countParams()} params, ${forwardMs.toFixed(1)} ms per 128×128 forward; wrote ${dir}`);
+}
+
+const args = parseArgs(process.argv.slice(2));
+await tf.setBackend(args.backend);
+await tf.ready();
+if (tf.getBackend() === 'wasm') useFastConvGrads();
+console.log(`backend ${tf.getBackend()}`);
+if (args.id === 'texture-features') await writeTextureFeatures();
+else await train(args.id, args);

@@ -1,0 +1,135 @@
+/**
+ * The networks the book dissects, as tfjs-layers builders.
+ *
+ * Two rules make every classifier here easy to take apart:
+ *   - each convolution is linear and followed by its own `ReLU` layer, so a
+ *     chapter can swap the ReLU's backward rule (backprop, deconvnet, guided)
+ *     per layer without touching the convolutions;
+ *   - the head is global average pooling and one linear `Dense` layer (logits,
+ *     no softmax), so class activation maps (Zhou et al. 2016, eq. 2) are the
+ *     last feature maps weighted by that layer's weights, with nothing between.
+ * No batch normalisation: fewer layer kinds to explain, and the features the
+ * book shows are the features the network computes.
+ *
+ * Layers are named `conv<block>_<i>`, `relu<block>_<i>`, `pool<block>`, `gap`,
+ * `logits`, as in VGG (Simonyan & Zisserman 2015), so chapters can address them
+ * by name. Initialisation is seeded, so a build is reproducible.
+ */
+import * as tfl from '@tensorflow/tfjs-layers';
+
+/** Identifiers of the models, also their folder names under public/models/. */
+export const MODEL_IDS = ['fashion-vgg', 'scenes-cnn', 'texture-features'] as const;
+/** One of {@link MODEL_IDS}. */
+export type ModelId = (typeof MODEL_IDS)[number];
+
+/** Whether `value` names a model (for validating URL state and attributes). */
+export function isModelId(value: unknown): value is ModelId {
+  return typeof value === 'string' && (MODEL_IDS as readonly string[]).includes(value);
+}
+
+/** One convolution block: `convs` 'same' convolutions of `filters` channels, each with its ReLU. */
+export interface ConvBlock {
+  filters: number;
+  kernelSize: number;
+  convs: number;
+  /** Pooling after the block; 'none' for the last block, which feeds global pooling. */
+  pool: 'max' | 'avg' | 'none';
+}
+
+/**
+ * fashion-vgg: two VGG blocks of two 3×3 convolutions and one of a single
+ * convolution; 28×28 → 14×14 → 7×7 keeps the last maps coarse but readable.
+ * Sized from measured training throughput on WASM in Node (one core, with
+ * scripts/lib/fast-conv-grads.ts): 125 images/s on an idle core, so 4 epochs of
+ * Fashion-MNIST take about 32 minutes (about 40 images/s, 100 minutes, when the
+ * 2-core machine is shared).
+ */
+export const FASHION_VGG_BLOCKS: readonly ConvBlock[] = [
+  { filters: 32, kernelSize: 3, convs: 2, pool: 'max' },
+  { filters: 64, kernelSize: 3, convs: 2, pool: 'max' },
+  { filters: 128, kernelSize: 3, convs: 1, pool: 'none' },
+];
+
+/**
+ * scenes-cnn: a 5×5 first layer of 16 filters (large enough that the learnt
+ * filters read as colour-opponent edges and blobs, as in Krizhevsky et al. 2012,
+ * fig. 3), then 3×3 blocks; 64 → 32 → 16 → 8 pixels.
+ */
+export const SCENES_CNN_BLOCKS: readonly ConvBlock[] = [
+  { filters: 16, kernelSize: 5, convs: 1, pool: 'max' },
+  { filters: 32, kernelSize: 3, convs: 1, pool: 'max' },
+  { filters: 64, kernelSize: 3, convs: 1, pool: 'max' },
+  { filters: 128, kernelSize: 3, convs: 1, pool: 'none' },
+];
+
+/**
+ * texture-features: random, untrained filters at several scales. Random
+ * multi-scale filters give Gram-matrix textures close to a trained VGG's
+ * (Ustyuzhaninov et al. 2017, "What does it take to generate natural
+ * textures?", ICLR); average pooling as Gatys et al. (2016) recommend for
+ * synthesis. Each block's ReLU output is a style layer; receptive fields
+ * 3, 8, 18 and 38 pixels.
+ */
+export const TEXTURE_FEATURES_BLOCKS: readonly ConvBlock[] = [
+  { filters: 32, kernelSize: 3, convs: 1, pool: 'avg' },
+  { filters: 64, kernelSize: 3, convs: 1, pool: 'avg' },
+  { filters: 128, kernelSize: 3, convs: 1, pool: 'avg' },
+  { filters: 128, kernelSize: 3, convs: 1, pool: 'none' },
+];
+
+/** Seed of every initialiser; block b, conv i uses `seed + 100 b + i`. */
+export const DEFAULT_SEED = 1234;
+
+/** Appends the blocks to `model`, naming layers VGG-style. `inputShape` goes on the first layer. */
+function addBlocks(model: tfl.Sequential, blocks: readonly ConvBlock[], inputShape: number[], seed: number): void {
+  blocks.forEach((block, b) => {
+    for (let i = 0; i < block.convs; i++) {
+      const name = `${b + 1}_${i + 1}`;
+      model.add(tfl.layers.conv2d({
+        ...(model.layers.length === 0 ? { inputShape } : {}),
+        name: `conv${name}`,
+        filters: block.filters,
+        kernelSize: block.kernelSize,
+        padding: 'same',
+        activation: 'linear',
+        // He initialisation suits ReLU networks (He et al. 2015, eq. 10).
+        kernelInitializer: tfl.initializers.heNormal({ seed: seed + 100 * b + i }),
+      }));
+      model.add(tfl.layers.reLU({ name: `relu${name}` }));
+    }
+    const pool = { name: `pool${b + 1}`, poolSize: 2, strides: 2 };
+    if (block.pool === 'max') model.add(tfl.layers.maxPooling2d(pool));
+    if (block.pool === 'avg') model.add(tfl.layers.averagePooling2d(pool));
+  });
+}
+
+/** A classifier: conv blocks, global average pooling, one dense layer of logits. */
+function classifier(blocks: readonly ConvBlock[], inputShape: number[], classes: number, seed: number): tfl.Sequential {
+  const model = tfl.sequential();
+  addBlocks(model, blocks, inputShape, seed);
+  model.add(tfl.layers.globalAveragePooling2d({ name: 'gap' }));
+  model.add(tfl.layers.dense({
+    name: 'logits',
+    units: classes,
+    activation: 'linear',
+    kernelInitializer: tfl.initializers.glorotUniform({ seed: seed + 999 }),
+  }));
+  return model;
+}
+
+/** fashion-vgg: 28×28×1 Fashion-MNIST classifier, 10 logits. */
+export function buildFashionVgg(seed = DEFAULT_SEED): tfl.Sequential {
+  return classifier(FASHION_VGG_BLOCKS, [28, 28, 1], 10, seed);
+}
+
+/** scenes-cnn: 64×64×3 classifier of the procedural scenes, one logit per scene class. */
+export function buildScenesCnn(classes: number, seed = DEFAULT_SEED): tfl.Sequential {
+  return classifier(SCENES_CNN_BLOCKS, [64, 64, 3], classes, seed);
+}
+
+/** texture-features: random multi-scale feature extractor over RGB images of any size. */
+export function buildTextureFeatures(seed = DEFAULT_SEED): tfl.Sequential {
+  const model = tfl.sequential();
+  addBlocks(model, TEXTURE_FEATURES_BLOCKS, [null, null, 3] as unknown as number[], seed);
+  return model;
+}
