@@ -1,7 +1,9 @@
 /**
- * `<cnn-sanity-check>`: cascading model-parameter randomisation (Adebayo et
- * al. 2018) on the page's network and image. The layers with weights are
- * re-initialised one by one from the top; after each step every method's map
+ * `<cnn-sanity-check>`: model-parameter randomisation (Adebayo et al. 2018)
+ * on the page's network and image. The layers with weights are re-initialised
+ * one by one from the top, cumulatively (cascading) or one at a time
+ * (independent, the reader's choice, kept in the URL under the element's id);
+ * after each step every method's map
  * of the predicted class is drawn again (a grid: rows are methods, columns
  * the steps) and compared with the trained network's map by Spearman rank
  * correlation (a chart and a table). Runs when the input changes; the reader
@@ -13,10 +15,11 @@
 import { LitElement, css, html, nothing, svg } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { ATTRIBUTION_METHODS, isAttributionMethodId } from '../src/core/attribution/registry';
-import { type SanityStep, cascadingRandomization, hasWeightAccess } from '../src/core/attribution/sanity-check';
+import { type RandomizationMode, type SanityStep, hasWeightAccess, parameterRandomization } from '../src/core/attribution/sanity-check';
 import type { AttributionMap, AttributionMethod } from '../src/core/attribution/types';
 import { applyColormap } from '../src/core/colormap';
 import { tf } from '../src/core/tf';
+import { readUrlState, writeUrlState } from '../src/browser/url-state';
 import { type WorkbenchState, sampleTensor, workbench } from '../src/browser/workbench';
 import './cnn-input-bar';
 import { baseStyles } from './theme';
@@ -57,6 +60,14 @@ export class CnnSanityCheck extends LitElement {
       button[aria-disabled='true'] {
         cursor: default;
         opacity: 0.5;
+      }
+      fieldset.mode {
+        border: 1px solid var(--_border);
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.25rem 1rem;
+        margin: 0 0 0.5rem;
+        font-size: 0.875rem;
       }
       .status {
         font-size: 0.875rem;
@@ -133,9 +144,14 @@ export class CnnSanityCheck extends LitElement {
   /** Registry ids of the methods compared, separated by spaces. */
   @property() methods = SANITY_METHODS;
 
+  /** Cascading (the top i layers random at step i) or independent (only the i-th layer from the top). */
+  @property() mode: RandomizationMode = 'cascading';
+
   @state() private wb: WorkbenchState = workbench.state;
   @state() private phase: Phase = 'idle';
   @state() private steps: SanityStep[] = [];
+  /** The mode the shown steps were computed in. */
+  @state() private stepsMode: RandomizationMode = 'cascading';
   /** Layers randomised in order, top first, and how many steps have finished. */
   @state() private order: string[] = [];
   @state() private progress = 0;
@@ -153,6 +169,8 @@ export class CnnSanityCheck extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
+    const saved = this.id ? (readUrlState(this.id) as Record<string, unknown> | undefined) : undefined;
+    if (saved?.['mode'] === 'cascading' || saved?.['mode'] === 'independent') this.mode = saved['mode'];
     workbench.addEventListener('change', this.onWorkbench);
     workbench.acquire();
     this.onWorkbench();
@@ -189,6 +207,7 @@ export class CnnSanityCheck extends LitElement {
     }
     const abort = (this.abort = new AbortController());
     const methods = this.chosen;
+    const mode = this.mode;
     this.order = net.layers.filter((l) => l.params > 0).map((l) => l.name).reverse();
     this.phase = 'running';
     // The cascade computes the trained maps, then each step's maps, method by method: count the calls for
@@ -210,12 +229,13 @@ export class CnnSanityCheck extends LitElement {
       const logits = tf.tidy(() => net.forward(image).logits.argMax(1));
       const predicted = (await logits.data())[0]!;
       logits.dispose();
-      const steps = await cascadingRandomization({ net, image, target: { kind: 'class', index: predicted } }, counted, {
+      const steps = await parameterRandomization({ net, image, target: { kind: 'class', index: predicted } }, counted, {
+        mode,
         seed: 1,
         signal: abort.signal,
       });
       if (this.abort !== abort) return;
-      Object.assign(this, { steps, phase: 'done', elapsed: performance.now() - t0 });
+      Object.assign(this, { steps, stepsMode: mode, phase: 'done', elapsed: performance.now() - t0 });
     } catch (err) {
       if (this.abort !== abort) return;
       if (abort.signal.aborted) this.phase = 'cancelled';
@@ -223,6 +243,13 @@ export class CnnSanityCheck extends LitElement {
     } finally {
       image.dispose();
     }
+  }
+
+  private setMode(mode: RandomizationMode): void {
+    if (mode === this.mode) return;
+    this.mode = mode;
+    if (this.id) writeUrlState(this.id, mode === 'cascading' ? null : { mode });
+    if (this.wb.net && this.wb.sample) void this.run();
   }
 
   private cancel(): void {
@@ -243,6 +270,13 @@ export class CnnSanityCheck extends LitElement {
     return step.randomized[step.randomized.length - 1] ?? 'trained';
   }
 
+  /** What a step's network is, in words. */
+  private stepDescription(step: SanityStep): string {
+    const layer = this.columnLabel(step);
+    if (!step.randomized.length) return 'trained network';
+    return this.stepsMode === 'cascading' ? `randomised down to ${layer}` : `only ${layer} randomised`;
+  }
+
   private renderGrid() {
     const methods = this.chosen;
     return html`<div class="scroll">
@@ -253,7 +287,7 @@ export class CnnSanityCheck extends LitElement {
           (m) => html`<span class="row">${m.title}</span>
             ${this.steps.map(
               (s, i) =>
-                html`<canvas data-step=${i} data-method=${m.id} role="img" aria-label="${m.title}, ${i === 0 ? 'trained network' : `randomised down to ${this.columnLabel(s)}`}"></canvas>`,
+                html`<canvas data-step=${i} data-method=${m.id} role="img" aria-label="${m.title}, ${this.stepDescription(s)}"></canvas>`,
             )}`,
         )}
       </div>
@@ -276,7 +310,9 @@ export class CnnSanityCheck extends LitElement {
             <text x=${left - 4} y=${y(t) + 4} text-anchor="end" fill="currentColor">${t.toFixed(1)}</text>`,
         )}
         <text x=${left} y=${H - 8} fill="currentColor">trained</text>
-        <text x=${W - right} y=${H - 8} text-anchor="end" fill="currentColor">all ${n} layers random</text>
+        <text x=${W - right} y=${H - 8} text-anchor="end" fill="currentColor"
+          >${this.stepsMode === 'cascading' ? `all ${n} layers random` : `only ${this.columnLabel(this.steps[n]!)} random`}</text
+        >
         ${methods.map((m, k) => {
           const { colour, dash } = STROKES[k % STROKES.length]!;
           const d = this.steps.map((s, i) => `${i ? 'L' : 'M'}${x(i).toFixed(1)},${y(s.spearman[m.id]!).toFixed(1)}`).join('');
@@ -291,9 +327,9 @@ export class CnnSanityCheck extends LitElement {
             >&nbsp;${m.title}&ensp;`;
         })}
         <p class="muted">
-          A map that explains the network should lose its resemblance (ρ falls towards 0) as soon as the top layers are
-          randomised; a line that stays near 1 shows a method that depends on the image more than on what the network
-          learned.
+          ${this.stepsMode === 'cascading'
+            ? 'A map that explains the network should lose its resemblance (ρ falls towards 0) as soon as the top layers are randomised; a line that stays near 1 shows a method that depends on the image more than on what the network learned.'
+            : 'Each step randomises one layer and keeps every other layer trained: a dip shows a layer the method depends on; a line near 1 at a step shows a layer the map ignores.'}
         </p>
       </figcaption>
     </figure>`;
@@ -332,9 +368,12 @@ export class CnnSanityCheck extends LitElement {
       status =
         this.progress === 0
           ? `Computing the trained network's maps…`
-          : `Randomised ${this.progress - 1} of ${this.order.length} layers${this.progress > 1 ? ` (down to ${this.order[this.progress - 2]})` : ''}: step ${this.progress} of ${total} done…`;
+          : this.mode === 'cascading'
+            ? `Randomised ${this.progress - 1} of ${this.order.length} layers${this.progress > 1 ? ` (down to ${this.order[this.progress - 2]})` : ''}: step ${this.progress} of ${total} done…`
+            : `Step ${this.progress} of ${total} done${this.progress > 1 ? ` (only ${this.order[this.progress - 2]} randomised)` : ''}…`;
     else if (this.phase === 'cancelled') status = 'Cancelled: the maps of the remaining steps were not computed.';
-    else if (this.phase === 'done') status = `Done: ${this.order.length} layers randomised one by one, in ${(this.elapsed / 1000).toFixed(1)} s.`;
+    else if (this.phase === 'done')
+      status = `Done: ${this.order.length} layers randomised ${this.stepsMode === 'cascading' ? 'cumulatively, top down' : 'one at a time'}, in ${(this.elapsed / 1000).toFixed(1)} s.`;
     const running = this.phase === 'running';
     return html`<div class="panel" aria-busy=${running ? 'true' : 'false'} data-phase=${this.phase}>
       <cnn-input-bar></cnn-input-bar>
@@ -343,7 +382,28 @@ export class CnnSanityCheck extends LitElement {
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
       ${this.notice
         ? nothing
-        : html`<div class="buttons">
+        : html`<fieldset class="mode">
+              <legend>Randomise</legend>
+              ${(
+                [
+                  ['cascading', 'cascading: the top layers, cumulatively'],
+                  ['independent', 'independent: one layer at a time'],
+                ] as const
+              ).map(
+                ([value, label]) =>
+                  html`<label
+                    ><input
+                      type="radio"
+                      name="mode"
+                      value=${value}
+                      .checked=${this.mode === value}
+                      @change=${() => this.setMode(value)}
+                    />
+                    ${label}</label
+                  >`,
+              )}
+            </fieldset>
+            <div class="buttons">
             <button type="button" aria-disabled=${running || !this.wb.net} @click=${() => running || void this.run()}>Run again</button>
             <button type="button" aria-disabled=${!running} @click=${this.cancel}>Cancel</button>
           </div>`}

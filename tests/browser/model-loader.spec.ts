@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Page } from '@playwright/test';
 import { expect, test } from './fixtures';
@@ -70,7 +70,6 @@ test("a corrupt model.json or missing weights give the loader's message", async 
 });
 
 test("loads one of the book's models with its card's class names", async ({ page, problems }) => {
-  test.skip(!existsSync('dist/models/fashion-vgg/model.json'), 'fashion-vgg is not trained in this build');
   await openPicker(page);
   await page.getByRole('combobox', { name: 'Model', exact: true }).selectOption('fashion-vgg');
   await page.getByRole('button', { name: 'Load this model' }).click();

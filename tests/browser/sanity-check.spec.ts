@@ -3,8 +3,7 @@ import type { Locator, Page } from '@playwright/test';
 import { expect, test } from './fixtures';
 
 const CHAPTER = '/chapters/fooling-and-sanity/';
-/** The colour model when it is built, else the Fashion-MNIST one. */
-const MODEL = existsSync('dist/models/scenes-cnn/model.json') ? 'scenes-cnn' : 'fashion-vgg';
+const MODEL = 'scenes-cnn';
 const INPUT = `?input=${encodeURIComponent(JSON.stringify({ model: MODEL, sample: 'test:0' }))}`;
 
 /** The layers that hold weights, from the model's weight manifest ('conv1/kernel' belongs to 'conv1'). */
@@ -69,5 +68,27 @@ test('a run can be cancelled, with the keyboard, and run again', async ({ page, 
   await cdp.send('Emulation.setCPUThrottlingRate', { rate: 1 });
   await again.click();
   await done(figure);
+  expect(problems.list).toEqual([]);
+});
+
+test('independent randomisation: one layer per step, the choice kept in the URL', async ({ page, problems }) => {
+  test.setTimeout(180_000);
+  const figure = await openFigure(page);
+  await done(figure);
+  await figure.getByRole('radio', { name: /independent/ }).check();
+  await expect(figure.locator('.status')).toContainText('one at a time', { timeout: 90_000 });
+  expect(new URL(page.url()).searchParams.get('sanity')).toBe(JSON.stringify({ mode: 'independent' }));
+  const table = figure.getByTestId('spearman');
+  const headers = await table.locator('thead th').allInnerTexts();
+  expect(new Set(headers.slice(2))).toEqual(new Set(layersWithWeights()));
+  const first = (await table.locator('tbody tr').first().locator('td').allInnerTexts()).map(Number);
+  expect(first[0]).toBe(1);
+  await expect(figure.locator('figcaption')).toContainText('keeps every other layer trained');
+  await expect(figure.locator('canvas[data-step="1"]').first()).toHaveAttribute('aria-label', /only .* randomised/);
+  // The link opens the same view.
+  await page.reload();
+  await figure.scrollIntoViewIfNeeded();
+  await expect(figure.getByRole('radio', { name: /independent/ })).toBeChecked();
+  await expect(figure.locator('.status')).toContainText('one at a time', { timeout: 90_000 });
   expect(problems.list).toEqual([]);
 });

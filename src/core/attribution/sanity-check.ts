@@ -1,10 +1,13 @@
 /**
- * Cascading model-parameter randomisation: Adebayo, Gilmer, Muelly,
- * Goodfellow, Hardt & Kim 2018, "Sanity Checks for Saliency Maps", §3.1,
+ * Model-parameter randomisation tests: Adebayo, Gilmer, Muelly, Goodfellow,
+ * Hardt & Kim 2018, "Sanity Checks for Saliency Maps", §3.1,
  * https://arxiv.org/abs/1810.03292.
  *
- * Re-initialise the network's weights layer by layer from the top (logits
- * first), recompute each method's map after every step, and compare it with
+ * Cascading: re-initialise the network's weights layer by layer from the top
+ * (logits first), keeping the layers randomised so far. Independent: re-
+ * initialise one layer at a time, every other layer trained, which tells which
+ * single layer a method depends on. After every step, recompute each method's
+ * map and compare it with
  * the map of the trained network: Spearman rank correlation of absolute
  * values and SSIM of the maps scaled to [0, 1] by their largest magnitude.
  * A method whose maps stay alike while the network is destroyed does not
@@ -54,7 +57,10 @@ export function withRandomizedLayers(
   return { net: net.withLayerWeights(replacements), dispose: () => tf.dispose(Object.values(replacements).flat()) };
 }
 
-/** One step of the cascade: which layers are random, the maps, and their similarity to the trained network's. */
+/** How the layers are randomised: top-down, keeping earlier steps' layers random, or one layer at a time. */
+export type RandomizationMode = 'cascading' | 'independent';
+
+/** One step of the test: which layers are random, the maps, and their similarity to the trained network's. */
 export interface SanityStep {
   randomized: string[];
   maps: Record<string, AttributionMap>;
@@ -76,23 +82,25 @@ function scaled(m: AttributionMap): Float32Array {
 }
 
 /**
- * Runs the cascade over every layer with weights, top first. Step 0
- * randomises nothing (its scores are exactly 1); step i randomises the top i
- * layers. The target and the explained layer stay as in `input`.
+ * Runs the test over every layer with weights, top first. Step 0 randomises
+ * nothing (its scores are exactly 1); step i randomises the top i layers
+ * (cascading) or the i-th layer from the top alone (independent). The target
+ * and the explained layer stay as in `input`.
  */
-export async function cascadingRandomization(
+export async function parameterRandomization(
   input: AttributionInput,
   methods: readonly AttributionMethod[],
-  { seed = 0, signal }: { seed?: number; signal?: AbortSignal } = {},
+  { mode = 'cascading', seed = 0, signal }: { mode?: RandomizationMode; seed?: number; signal?: AbortSignal } = {},
 ): Promise<SanityStep[]> {
   const { net } = input;
   if (!hasWeightAccess(net)) throw new Error(`${net.title} does not expose its weights, so it cannot be randomised`);
   const order = net.layers.filter((l) => l.params > 0).map((l) => l.name).reverse();
+  signal?.throwIfAborted();
   const reference = await mapsOf(methods, input);
   const steps: SanityStep[] = [];
   for (let i = 0; i <= order.length; i++) {
     signal?.throwIfAborted();
-    const randomized = order.slice(0, i);
+    const randomized = mode === 'cascading' ? order.slice(0, i) : order.slice(Math.max(0, i - 1), i);
     const random = withRandomizedLayers(net, randomized, seed);
     try {
       const maps = await mapsOf(methods, { ...input, net: random.net });
@@ -109,4 +117,13 @@ export async function cascadingRandomization(
     }
   }
   return steps;
+}
+
+/** {@link parameterRandomization} in cascading mode. */
+export function cascadingRandomization(
+  input: AttributionInput,
+  methods: readonly AttributionMethod[],
+  options: { seed?: number; signal?: AbortSignal } = {},
+): Promise<SanityStep[]> {
+  return parameterRandomization(input, methods, { ...options, mode: 'cascading' });
 }

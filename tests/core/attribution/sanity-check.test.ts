@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../../src/core/tf';
-import { cascadingRandomization, hasWeightAccess, withRandomizedLayers } from '../../../src/core/attribution/sanity-check';
+import { cascadingRandomization, hasWeightAccess, parameterRandomization, withRandomizedLayers } from '../../../src/core/attribution/sanity-check';
 import { saliencyMethod } from '../../../src/core/attribution/saliency';
 import { gradCamMethod } from '../../../src/core/attribution/grad-cam';
 import { guidedBackpropMethod } from '../../../src/core/attribution/guided-backprop';
@@ -43,6 +43,25 @@ describe.each(NODE_BACKENDS)('sanity checks on %s', (backend) => {
     expect(last.spearman.saliency).toBeLessThan(0.5);
     expect(last.ssim.saliency).toBeLessThan(0.5);
     expect(last.maps.saliency!.data.length).toBe(64);
+    image.dispose();
+    net.dispose();
+  });
+
+  it('independent mode randomises one layer per step, each drawn as the cascade draws it', async () => {
+    const net = twoConvNet();
+    const image = randomImage(net);
+    const input = { net, image, target: TARGET };
+    const methods = [saliencyMethod, gradCamMethod];
+    const independent = await expectNoLeak(() => parameterRandomization(input, methods, { mode: 'independent', seed: 4 }));
+    const cascading = await cascadingRandomization(input, methods, { seed: 4 });
+    expect(independent.map((s) => s.randomized)).toEqual([[], ['logits'], ['conv2'], ['conv1']]);
+    expect(independent[0]!.spearman.saliency).toBe(1);
+    // The first step randomises the same layer with the same seed in both modes.
+    expect(Array.from(independent[1]!.maps.saliency!.data)).toEqual(Array.from(cascading[1]!.maps.saliency!.data));
+    // Later steps keep the top layers trained, so they differ from the cascade's.
+    expect(Array.from(independent[3]!.maps.saliency!.data)).not.toEqual(Array.from(cascading[3]!.maps.saliency!.data));
+    // conv1 alone, randomised, changes the input gradient.
+    expect(independent[3]!.spearman.saliency).toBeLessThan(0.99);
     image.dispose();
     net.dispose();
   });
