@@ -23,7 +23,7 @@ import { useFastConvGrads } from './lib/fast-conv-grads';
 import { fileLoadHandler, fileSaveHandler } from './lib/fs-io';
 import { fashionMnist, scenes, type Dataset, type Split } from './lib/datasets';
 import { writeTestSubset } from './lib/sprites';
-import { mulberry32 } from '../src/core/data/scenes';
+import { mulberry32 } from '../src/core/random';
 import {
   buildFashionVgg, buildScenesCnn, buildTextureFeatures, DEFAULT_SEED, isModelId, type ModelId,
 } from '../src/core/models/architectures';

@@ -1,5 +1,6 @@
 /** Helpers for running a core test on each backend available in Node. */
 import { tf } from '../../src/core/tf';
+import { mulberry32 } from '../../src/core/random';
 
 /** Backends every core test runs on in Node (WebGL needs a browser). */
 export const NODE_BACKENDS = ['cpu', 'wasm'] as const;
@@ -18,14 +19,5 @@ export async function expectNoLeak<T>(fn: () => Promise<T> | T): Promise<T> {
   return out;
 }
 
-/** A seeded generator of uniform numbers in [0, 1) (mulberry32), for reproducible random cases. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator of uniform numbers in [0, 1), for reproducible random cases. */
+export const seededRandom = mulberry32;

@@ -2,6 +2,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { getKernel, MaxPoolGrad, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { tf, type Tensor, type Tensor4D } from '../../src/core/tf';
+import { mulberry32 } from '../../src/core/random';
 import { registerWasmBackpropKernels, wasmBackpropKernelConfigs } from '../../src/core/kernels/wasm-backprop';
 
 type Pair = [number, number];
@@ -15,15 +16,8 @@ const RTOL = 1e-4;
 const CASES = 30;
 const FILTER_KERNELS = ['Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter'] as const;
 
-/** mulberry32: a seeded generator so a failing geometry can be reproduced. */
-function seeded(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded generator, so that a failing geometry can be reproduced. */
+const seeded = mulberry32;
 
 const int = (rand: () => number, lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
 const pick = <T>(rand: () => number, xs: readonly T[]): T => xs[int(rand, 0, xs.length - 1)]!;

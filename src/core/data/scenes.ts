@@ -19,6 +19,7 @@
  * ground-truth mask marks the pixels the object covers at least half of; the
  * object lies wholly inside the image.
  */
+import { mulberry32 } from '../random';
 
 /** The object classes, in label order. */
 export const SCENE_CLASSES = ['disc', 'ring', 'square', 'triangle', 'star', 'cross', 'stripes'] as const;
@@ -68,18 +69,6 @@ type Rgb = [number, number, number];
 type Rng = () => number;
 /** Coverage test in the shape's own frame, where the shape fits in the unit circle. */
 type Inside = (u: number, v: number) => boolean;
-
-/** mulberry32: a tiny, fast 32-bit PRNG with good statistics (Tommy Ettinger, public domain). */
-export function mulberry32(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const uniform = (rng: Rng, lo: number, hi: number): number => lo + (hi - lo) * rng();
 

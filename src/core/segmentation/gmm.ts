@@ -10,6 +10,7 @@
  * `bestComponents` + `gmmFromAssignments` are GrabCut's steps 1 and 2 (assign
  * each pixel its best component, then refit each component to its pixels).
  */
+import { mixSeed, mulberry32 } from '../random';
 
 /** Components per mixture: K = 5 (Rother et al. 2004, §3.1). */
 export const GRABCUT_COMPONENTS = 5;
@@ -123,7 +124,7 @@ export function fitGmm(allColours: Float32Array, options: GmmOptions = {}): Gmm 
   if (allColours.length === 0) throw new RangeError('fitGmm needs at least one colour.');
   const colours = evenlySpaced(allColours, maxSamples);
   const n = colours.length / 3;
-  const labels = kmeans(colours, Math.min(components, n), kmeansIterations, mulberry32(seed));
+  const labels = kmeans(colours, Math.min(components, n), kmeansIterations, mulberry32(mixSeed(seed)));
   let gmm = gmmFromAssignments(colours, labels, components, regularisation);
   const terms = new Float64Array(components);
   for (let step = 0; step < emIterations; step++) {
@@ -289,14 +290,3 @@ function invert3(m: Float64Array, out: Float64Array): number {
   return det;
 }
 
-/** A small seeded PRNG (mulberry32): deterministic k-means++ draws in Node and the browser alike. */
-export function mulberry32(seed: number): () => number {
-  // Mixing the seed first decorrelates the openings of nearby seeds (0, 1, 2, …).
-  let t = Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) >>> 0;
-  return () => {
-    t = (t + 0x6d2b79f5) >>> 0;
-    let r = Math.imul(t ^ (t >>> 15), 1 | t);
-    r = (r + Math.imul(r ^ (r >>> 7), 61 | r)) ^ r;
-    return ((r ^ (r >>> 14)) >>> 0) / 4294967296;
-  };
-}

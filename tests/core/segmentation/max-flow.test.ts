@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mulberry32 } from '../../../src/core/segmentation/gmm';
+import { mulberry32 } from '../../../src/core/random';
 import {
   createGridGraph, cutValue, gridNeighbours, maxFlow, type GridGraph, type Neighbourhood,
 } from '../../../src/core/segmentation/max-flow';

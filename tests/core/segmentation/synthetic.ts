@@ -1,5 +1,5 @@
 /** Synthetic colours and images for the segmentation tests, from a seeded PRNG. */
-import { mulberry32 } from '../../../src/core/segmentation/gmm';
+import { mulberry32 } from '../../../src/core/random';
 
 /** A standard normal sampler (Box–Muller) over a seeded uniform one. */
 export function gaussian(seed: number): () => number {

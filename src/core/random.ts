@@ -1,0 +1,25 @@
+/**
+ * Seeded pseudo-random numbers, identical in Node and the browser, so that a
+ * seed names a scene, a k-means start or a test case everywhere.
+ */
+
+/**
+ * mulberry32 (Tommy Ettinger, public domain): a tiny 32-bit generator of
+ * uniform numbers in [0, 1) with good statistics. The sequence of a seed never
+ * changes: the procedural scenes are defined by it.
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A seed scrambled by one multiply, so that nearby seeds (0, 1, 2, …) start far apart. */
+export function mixSeed(seed: number): number {
+  return Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) >>> 0;
+}
