@@ -50,7 +50,7 @@ test('a short run raises the target logit at every step, within the budget ε', 
   expect(Number(delta)).toBeGreaterThan(0);
   expect(Number(delta)).toBeLessThanOrEqual(8 + 0.005);
   expect(Number(gain) * Number(delta)).toBeLessThanOrEqual(127.5 + 0.5);
-  await expect(figure.getByRole('img', { name: /Target logit over the steps/ })).toBeVisible();
+  await expect(figure.getByRole('img', { name: /Target logit and original class's logit over the steps/ })).toBeVisible();
   expectNoProblems(problems);
 });
 
