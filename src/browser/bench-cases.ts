@@ -29,6 +29,9 @@ export interface BenchCase {
   setup(): Promise<BenchWorkload>;
 }
 
+/** The book's networks the technique cases run on, with the test image they explain. */
+export const BENCH_MODELS = ['scenes-cnn', 'fashion-vgg'] as const;
+
 /** Every benchmark case, in the book's order. */
 export const BENCH_CASES: BenchCase[] = [
   {
@@ -50,9 +53,6 @@ export const BENCH_CASES: BenchCase[] = [
   ...attributionBenchCases(),
   saliencySegmentationBenchCase(),
 ];
-
-/** The book's networks the technique cases run on, with the test image they explain. */
-export const BENCH_MODELS = ['scenes-cnn', 'fashion-vgg'] as const;
 
 /**
  * Gradients and class activation maps: every registered method with its
