@@ -19,7 +19,7 @@ import { readUrlState, writeUrlState } from '../src/browser/url-state';
 import { type WorkbenchState, sampleTensor, workbench } from '../src/browser/workbench';
 import './cnn-heatmap';
 import './cnn-input-bar';
-import { baseStyles } from './theme';
+import { baseStyles, controlRowStyles, numberTableStyles } from './theme';
 
 /** The settings in pixel levels (1/255 of the input range), from ADVERSARIAL_DEFAULTS (Kurakin et al. 2016, §2.2). */
 export const ADVERSARIAL_LEVELS = {
@@ -52,19 +52,9 @@ const clamp = (v: number, [lo, hi]: readonly [number, number]) => Math.min(hi, M
 export class CnnAdversarial extends LitElement {
   static override styles = [
     baseStyles,
+    numberTableStyles,
+    controlRowStyles,
     css`
-      .controls {
-        display: flex;
-        flex-wrap: wrap;
-        gap: 0.5rem 1rem;
-        align-items: end;
-        margin-bottom: 0.75rem;
-      }
-      .controls label {
-        display: grid;
-        gap: 0.2rem;
-        font-size: 0.875rem;
-      }
       input[type='number'] {
         width: 5.5rem;
         padding: 0.3rem;
@@ -114,17 +104,6 @@ export class CnnAdversarial extends LitElement {
       .table-wrap {
         max-height: 16rem;
         overflow: auto;
-      }
-      table {
-        border-collapse: collapse;
-        font-size: 0.8rem;
-        font-variant-numeric: tabular-nums;
-      }
-      td,
-      th {
-        border: 1px solid var(--_border);
-        padding: 0.15rem 0.4rem;
-        text-align: right;
       }
       .status {
         font-size: 0.875rem;

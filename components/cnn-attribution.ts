@@ -27,7 +27,7 @@ import { type WorkbenchState, sampleTensor, workbench } from '../src/browser/wor
 import type { ValueMap } from './cnn-heatmap';
 import './cnn-heatmap';
 import './cnn-input-bar';
-import { baseStyles } from './theme';
+import { baseStyles, controlRowStyles, numberTableStyles } from './theme';
 
 /** SmoothGrad defaults (Smilkov et al. 2017, §3: 10–20% noise; the map settles by about 50 samples). */
 export const SMOOTH_DEFAULTS = { samples: 25, noise: 0.15 } as const;
@@ -41,35 +41,14 @@ interface Scores {
 export class CnnAttribution extends LitElement {
   static override styles = [
     baseStyles,
+    numberTableStyles,
+    controlRowStyles,
     css`
-      .controls {
-        display: flex;
-        flex-wrap: wrap;
-        gap: 0.5rem 1rem;
-        align-items: end;
-        margin-bottom: 0.75rem;
-      }
-      .controls label {
-        display: grid;
-        gap: 0.2rem;
-        font-size: 0.875rem;
-      }
       .result {
         display: grid;
         grid-template-columns: repeat(auto-fit, minmax(15rem, 1fr));
         gap: 1rem;
         align-items: start;
-      }
-      table {
-        border-collapse: collapse;
-        font-size: 0.8rem;
-        font-variant-numeric: tabular-nums;
-      }
-      td,
-      th {
-        border: 1px solid var(--_border);
-        padding: 0.15rem 0.4rem;
-        text-align: right;
       }
       .scores li[data-top] {
         font-weight: 700;

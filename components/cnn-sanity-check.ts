@@ -22,7 +22,7 @@ import { tf } from '../src/core/tf';
 import { readUrlState, writeUrlState } from '../src/browser/url-state';
 import { type WorkbenchState, sampleTensor, workbench } from '../src/browser/workbench';
 import './cnn-input-bar';
-import { baseStyles } from './theme';
+import { baseStyles, numberTableStyles } from './theme';
 
 /** The methods of Adebayo et al.'s Figure 2 that the registry has: gradient, guided backprop, Grad-CAM. */
 export const SANITY_METHODS = 'saliency guided-backprop grad-cam';
@@ -49,6 +49,7 @@ function mapPixels(map: AttributionMap): ImageData {
 export class CnnSanityCheck extends LitElement {
   static override styles = [
     baseStyles,
+    numberTableStyles,
     css`
       .buttons {
         display: flex;
@@ -123,17 +124,6 @@ export class CnnSanityCheck extends LitElement {
       }
       figure {
         margin: 0;
-      }
-      table {
-        border-collapse: collapse;
-        font-size: 0.8rem;
-        font-variant-numeric: tabular-nums;
-      }
-      td,
-      th {
-        border: 1px solid var(--_border);
-        padding: 0.15rem 0.4rem;
-        text-align: right;
       }
       th[scope='row'] {
         text-align: left;

@@ -62,3 +62,34 @@ export const baseStyles = css`
     white-space: nowrap;
   }
 `;
+
+/** A row of labelled controls that wraps on narrow screens, each label above its control. */
+export const controlRowStyles = css`
+  .controls {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0.5rem 1rem;
+    align-items: end;
+    margin-bottom: 0.75rem;
+  }
+  .controls label {
+    display: grid;
+    gap: 0.2rem;
+    font-size: 0.875rem;
+  }
+`;
+
+/** Tables of numbers: ruled cells, figures right-aligned in tabular digits. */
+export const numberTableStyles = css`
+  table {
+    border-collapse: collapse;
+    font-size: 0.8rem;
+    font-variant-numeric: tabular-nums;
+  }
+  td,
+  th {
+    border: 1px solid var(--_border);
+    padding: 0.15rem 0.4rem;
+    text-align: right;
+  }
+`;
