@@ -16,7 +16,9 @@ import { ADVERSARIAL_DEFAULTS, type AdversarialResult, type AdversarialStep, foo
 import { type RgbaImage, tensorToImage, toRgba } from '../src/core/image';
 import { tf } from '../src/core/tf';
 import { readUrlState, writeUrlState } from '../src/browser/url-state';
-import { type WorkbenchState, sampleTensor, workbench } from '../src/browser/workbench';
+import { sampleTensor } from '../src/browser/workbench';
+import { RunSlot } from './run-slot';
+import { WorkbenchLink } from './workbench-link';
 import './cnn-heatmap';
 import './cnn-input-bar';
 import { baseStyles, controlRowStyles, numberTableStyles } from './theme';
@@ -116,7 +118,6 @@ export class CnnAdversarial extends LitElement {
     `,
   ];
 
-  @state() private wb: WorkbenchState = workbench.state;
   @state() private original: RgbaImage | null = null;
   @state() private logits: number[] | null = null;
   /** Target class index; the second most likely when empty. */
@@ -129,15 +130,12 @@ export class CnnAdversarial extends LitElement {
   @state() private error: string | null = null;
   @state() private msPerStep = 0;
 
-  private abort: AbortController | null = null;
+  private readonly runs = new RunSlot();
   /** Resolves the pause the run is waiting on. */
   private resume: (() => void) | null = null;
   /** The network and image the prepared view is about, to tell a new input from a repeated event. */
   private preparedFor: unknown[] = [];
-  private readonly onWorkbench = () => {
-    this.wb = workbench.state;
-    void this.prepare();
-  };
+  private readonly workbench = new WorkbenchLink(this, () => void this.prepare(), [this.runs]);
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -147,15 +145,12 @@ export class CnnAdversarial extends LitElement {
       const v = saved?.[key];
       if (typeof v === 'number' && Number.isFinite(v)) this.settings = { ...this.settings, [key]: clamp(v, LIMITS[key]) };
     }
-    workbench.addEventListener('change', this.onWorkbench);
-    workbench.acquire();
-    this.onWorkbench();
+    void this.prepare();
   }
 
   override disconnectedCallback(): void {
+    // Before the workbench link lets go: a paused run is waiting on its resume.
     this.cancel('The run was cancelled: the figure left the page.');
-    workbench.removeEventListener('change', this.onWorkbench);
-    workbench.release();
     super.disconnectedCallback();
   }
 
@@ -165,7 +160,7 @@ export class CnnAdversarial extends LitElement {
 
   /** The original image and its logits; a new input cancels a run on the old one. */
   private async prepare(): Promise<void> {
-    const { net, sample } = this.wb;
+    const { net, sample } = this.workbench.state;
     if (!net || !sample || (this.preparedFor[0] === net && this.preparedFor[1] === sample)) return;
     this.preparedFor = [net, sample];
     if (this.phase === 'running' || this.phase === 'paused') this.cancel('The run was cancelled: the input changed.');
@@ -198,9 +193,9 @@ export class CnnAdversarial extends LitElement {
   }
 
   private async run(): Promise<void> {
-    const { net, sample } = this.wb;
+    const { net, sample } = this.workbench.state;
     if (!net || !sample || !this.logits || this.phase === 'running' || this.phase === 'paused') return;
-    const abort = (this.abort = new AbortController());
+    const signal = this.runs.start();
     const { epsilon, stepSize, steps } = this.settings;
     const originalClass = this.ranked[0]!;
     Object.assign(this, { phase: 'running', history: [], outcome: null, error: null, message: '' });
@@ -212,20 +207,20 @@ export class CnnAdversarial extends LitElement {
         epsilon: epsilon / 255,
         stepSize: stepSize / 255,
         steps,
-        signal: abort.signal,
+        signal,
         onStep: async (step) => {
-          if (abort.signal.aborted) return;
+          if (signal.aborted) return;
           this.history = [...this.history, step];
           if (step.step > 0) this.msPerStep = (performance.now() - t0) / step.step;
           if (this.phase === 'paused') await new Promise<void>((resolve) => (this.resume = resolve));
         },
       });
-      if (this.abort !== abort) return;
+      if (!this.runs.isCurrent(signal)) return;
       this.outcome = this.describe(result, originalClass);
       this.phase = result.aborted ? 'cancelled' : 'done';
       if (result.aborted) this.message ||= `The run was cancelled after ${result.history.length - 1} of ${steps} steps.`;
     } catch (err) {
-      if (this.abort === abort) {
+      if (this.runs.isCurrent(signal)) {
         this.error = err instanceof Error ? err.message : String(err);
         this.phase = 'idle';
       }
@@ -236,7 +231,7 @@ export class CnnAdversarial extends LitElement {
 
   /** The images and numbers a run leaves, for display. */
   private describe(result: AdversarialResult, originalClass: number): Outcome {
-    const net = this.wb.net!;
+    const net = this.workbench.state.net!;
     const [lo, hi] = net.inputRange;
     const { width, height } = result;
     const channels = result.channels as 1 | 3;
@@ -264,12 +259,12 @@ export class CnnAdversarial extends LitElement {
   private cancel(message = ''): void {
     if (this.phase !== 'running' && this.phase !== 'paused') return;
     this.message = message;
-    this.abort?.abort();
+    this.runs.abort();
     this.resume?.();
     this.resume = null;
     if (message) {
       // The input changed or the figure left: the run's results belong to nothing on the page.
-      this.abort = null;
+      this.runs.drop();
       this.phase = 'cancelled';
     }
   }
@@ -281,7 +276,7 @@ export class CnnAdversarial extends LitElement {
   }
 
   private renderControls() {
-    const net = this.wb.net;
+    const net = this.workbench.state.net;
     if (!net || !this.logits) return nothing;
     const busy = this.phase === 'running' || this.phase === 'paused';
     const ranked = this.ranked;
@@ -325,12 +320,12 @@ export class CnnAdversarial extends LitElement {
   }
 
   private renderStatus() {
-    const net = this.wb.net;
+    const net = this.workbench.state.net;
     const last = this.history[this.history.length - 1];
     const steps = this.settings.steps;
     const name = (i: number) => net?.classNames[i] ?? `class ${i}`;
     let text = '';
-    if (this.wb.loading || (!this.logits && !this.error && !this.wb.error)) text = 'Loading the network…';
+    if (this.workbench.state.loading || (!this.logits && !this.error && !this.workbench.state.error)) text = 'Loading the network…';
     else if (this.phase === 'running') text = `Running: step ${last?.step ?? 0} of ${steps}${this.msPerStep ? `, ${this.msPerStep.toFixed(0)} ms a step` : ''}.`;
     else if (this.phase === 'paused') text = `Paused after step ${last?.step ?? 0} of ${steps}.`;
     else if (this.phase === 'cancelled') text = this.message || 'The run was cancelled.';
@@ -342,7 +337,7 @@ export class CnnAdversarial extends LitElement {
   }
 
   private renderImages() {
-    const net = this.wb.net;
+    const net = this.workbench.state.net;
     if (!net || !this.original) return nothing;
     const o = this.outcome;
     const first = this.history[0];
@@ -418,7 +413,7 @@ export class CnnAdversarial extends LitElement {
   }
 
   private renderTable() {
-    const net = this.wb.net;
+    const net = this.workbench.state.net;
     if (this.history.length === 0 || !net) return nothing;
     return html`<div class="table-wrap">
       <table data-testid="steps">
@@ -446,7 +441,7 @@ export class CnnAdversarial extends LitElement {
     const busy = this.phase === 'running' || this.phase === 'paused';
     return html`<div class="panel" aria-busy=${busy ? 'true' : 'false'} data-phase=${this.phase}>
       <cnn-input-bar></cnn-input-bar>
-      ${this.wb.error ? html`<p class="error" role="alert">${this.wb.error}</p>` : nothing}
+      ${this.workbench.state.error ? html`<p class="error" role="alert">${this.workbench.state.error}</p>` : nothing}
       ${this.renderControls()} ${this.renderStatus()}
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing} ${this.renderImages()}
       <div class="progress">${this.renderChart()} ${this.renderTable()}</div>

@@ -17,7 +17,9 @@ import type { ConvNet } from '../src/core/convnet';
 import { type RgbaImage, tensorToImage } from '../src/core/image';
 import { tf } from '../src/core/tf';
 import { readUrlState, writeUrlState } from '../src/browser/url-state';
-import { type WorkbenchState, sampleTensor, workbench } from '../src/browser/workbench';
+import { sampleTensor } from '../src/browser/workbench';
+import { RunSlot } from './run-slot';
+import { WorkbenchLink } from './workbench-link';
 import './cnn-heatmap';
 import './cnn-input-bar';
 import { baseStyles } from './theme';
@@ -127,7 +129,6 @@ export class CnnAttributionCompare extends LitElement {
     `,
   ];
 
-  @state() private wb: WorkbenchState = workbench.state;
   @state() private choice: Choice = { kind: 'class', index: '', layer: '', channel: '' };
   @state() private input: RgbaImage | null = null;
   @state() private logits: number[] = [];
@@ -139,11 +140,8 @@ export class CnnAttributionCompare extends LitElement {
   @state() private error: string | null = null;
   @state() private elapsed = 0;
 
-  private abort: AbortController | null = null;
-  private readonly onWorkbench = () => {
-    this.wb = workbench.state;
-    void this.compute();
-  };
+  private readonly runs = new RunSlot();
+  private readonly workbench = new WorkbenchLink(this, () => void this.compute(), [this.runs]);
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -157,16 +155,7 @@ export class CnnAttributionCompare extends LitElement {
         channel: str(saved.channel),
       };
     }
-    workbench.addEventListener('change', this.onWorkbench);
-    workbench.acquire();
-    this.onWorkbench();
-  }
-
-  override disconnectedCallback(): void {
-    this.abort?.abort();
-    workbench.removeEventListener('change', this.onWorkbench);
-    workbench.release();
-    super.disconnectedCallback();
+    void this.compute();
   }
 
   private choose(patch: Partial<Choice>): void {
@@ -182,10 +171,10 @@ export class CnnAttributionCompare extends LitElement {
   }
 
   private async compute(): Promise<void> {
-    const { net, sample } = this.wb;
-    this.abort?.abort();
+    const { net, sample } = this.workbench.state;
+    this.runs.abort();
     if (!net || !sample) return;
-    const abort = (this.abort = new AbortController());
+    const signal = this.runs.start();
     this.busy = true;
     this.error = null;
     const image = sampleTensor(net, sample);
@@ -218,17 +207,17 @@ export class CnnAttributionCompare extends LitElement {
       const panels: Panel[] = [];
       for (const id of COMPARED_METHODS) {
         panels.push(await this.panel(ATTRIBUTION_METHODS[id], net, image, target, sample.mask));
-        if (abort.signal.aborted) return;
+        if (signal.aborted) return;
       }
       const elapsed = performance.now() - t0;
       const shown = await tensorToImage(image, { range: net.inputRange });
-      if (abort.signal.aborted) return;
+      if (signal.aborted) return;
       Object.assign(this, { logits, channelMeans: means, panels, explained, input: shown, elapsed });
     } catch (err) {
-      if (!abort.signal.aborted) this.error = err instanceof Error ? err.message : String(err);
+      if (!signal.aborted) this.error = err instanceof Error ? err.message : String(err);
     } finally {
       image.dispose();
-      if (this.abort === abort) this.busy = false;
+      if (this.runs.isCurrent(signal)) this.busy = false;
     }
   }
 
@@ -333,14 +322,14 @@ export class CnnAttributionCompare extends LitElement {
   }
 
   override render() {
-    const net = this.wb.net;
+    const net = this.workbench.state.net;
     const ready = this.panels.length > 0 && this.input;
     return html`<div class="panel" aria-busy=${this.busy ? 'true' : 'false'}>
       <cnn-input-bar></cnn-input-bar>
-      ${this.wb.error ? html`<p class="error" role="alert">${this.wb.error}</p>` : nothing}
+      ${this.workbench.state.error ? html`<p class="error" role="alert">${this.workbench.state.error}</p>` : nothing}
       ${net && this.logits.length ? this.renderControls(net) : nothing}
       <p class="status" role="status" aria-live="polite">
-        ${this.wb.loading || (!ready && !this.error)
+        ${this.workbench.state.loading || (!ready && !this.error)
           ? 'Computing…'
           : this.busy
             ? 'Updating…'

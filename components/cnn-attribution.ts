@@ -23,7 +23,9 @@ import type { AttributionMap, AttributionMethod, AttributionOptions } from '../s
 import { type RgbaImage, tensorToImage } from '../src/core/image';
 import { tf } from '../src/core/tf';
 import { readUrlState, writeUrlState } from '../src/browser/url-state';
-import { type WorkbenchState, sampleTensor, workbench } from '../src/browser/workbench';
+import { sampleTensor } from '../src/browser/workbench';
+import { RunSlot } from './run-slot';
+import { WorkbenchLink } from './workbench-link';
 import type { ValueMap } from './cnn-heatmap';
 import './cnn-heatmap';
 import './cnn-input-bar';
@@ -67,7 +69,6 @@ export class CnnAttribution extends LitElement {
   /** Class explained, as an index; the predicted class when empty. */
   @property() target = '';
 
-  @state() private wb: WorkbenchState = workbench.state;
   @state() private input: RgbaImage | null = null;
   @state() private scores: Scores | null = null;
   @state() private map: AttributionMap | null = null;
@@ -78,27 +79,15 @@ export class CnnAttribution extends LitElement {
   @state() private elapsed = 0;
   @state() private options: AttributionOptions = { ...SMOOTH_DEFAULTS, seed: 1 };
 
-  private abort: AbortController | null = null;
-  private readonly onWorkbench = () => {
-    this.wb = workbench.state;
-    void this.compute();
-  };
+  private readonly runs = new RunSlot();
+  private readonly workbench = new WorkbenchLink(this, () => void this.compute(), [this.runs]);
 
   override connectedCallback(): void {
     super.connectedCallback();
     const saved = this.id ? (readUrlState(this.id) as Record<string, unknown> | undefined) : undefined;
     if (typeof saved?.['target'] === 'string') this.target = saved['target'];
     if (typeof saved?.['layer'] === 'string') this.layer = saved['layer'];
-    workbench.addEventListener('change', this.onWorkbench);
-    workbench.acquire();
-    this.onWorkbench();
-  }
-
-  override disconnectedCallback(): void {
-    this.abort?.abort();
-    workbench.removeEventListener('change', this.onWorkbench);
-    workbench.release();
-    super.disconnectedCallback();
+    void this.compute();
   }
 
   private get methodDef(): AttributionMethod | null {
@@ -110,9 +99,9 @@ export class CnnAttribution extends LitElement {
   }
 
   private async compute(): Promise<void> {
-    const { net, sample } = this.wb;
+    const { net, sample } = this.workbench.state;
     const method = this.methodDef;
-    this.abort?.abort();
+    this.runs.abort();
     if (!method) {
       this.error = `Unknown method “${this.method}”.`;
       return;
@@ -124,7 +113,7 @@ export class CnnAttribution extends LitElement {
       this.map = null;
       return;
     }
-    const abort = (this.abort = new AbortController());
+    const signal = this.runs.start();
     this.busy = true;
     this.error = null;
     const image = sampleTensor(net, sample);
@@ -142,13 +131,13 @@ export class CnnAttribution extends LitElement {
         target: { kind: 'class', index },
         layer,
         options: this.options,
-        signal: abort.signal,
+        signal,
       });
       const elapsed = performance.now() - t0;
       const [height, width] = net.inputShape;
       const full = map.width === width && map.height === height ? map : await upsampleMap(map, width, height);
       const shown = await tensorToImage(image, { range: net.inputRange });
-      if (abort.signal.aborted) return;
+      if (signal.aborted) return;
       const lines = [`Strongest regions: ${describeRegions(topRegions(full))}.`];
       const mask = sample.mask;
       if (mask && mask.width === width && mask.height === height) {
@@ -159,15 +148,15 @@ export class CnnAttribution extends LitElement {
       }
       Object.assign(this, { scores: { logits, predicted }, map, view: full, readout: lines, input: shown, elapsed });
     } catch (err) {
-      if (!abort.signal.aborted) this.error = err instanceof Error ? err.message : String(err);
+      if (!signal.aborted) this.error = err instanceof Error ? err.message : String(err);
     } finally {
       image.dispose();
-      if (this.abort === abort) this.busy = false;
+      if (this.runs.isCurrent(signal)) this.busy = false;
     }
   }
 
   private renderControls() {
-    const net = this.wb.net;
+    const net = this.workbench.state.net;
     const method = this.methodDef;
     if (!net || !method || !this.scores) return nothing;
     const { logits, predicted } = this.scores;
@@ -256,14 +245,14 @@ export class CnnAttribution extends LitElement {
   override render() {
     const method = this.methodDef;
     const title = method?.title ?? this.method;
-    const net = this.wb.net;
+    const net = this.workbench.state.net;
     const explained = this.scores && net ? net.classNames[this.target === '' ? this.scores.predicted : Number(this.target)] : '';
     return html`<div class="panel" aria-busy=${this.busy ? 'true' : 'false'}>
       <cnn-input-bar></cnn-input-bar>
-      ${this.wb.error ? html`<p class="error" role="alert">${this.wb.error}</p>` : nothing}
+      ${this.workbench.state.error ? html`<p class="error" role="alert">${this.workbench.state.error}</p>` : nothing}
       ${this.renderControls()}
       <p class="status" role="status" aria-live="polite">
-        ${this.wb.loading || (!this.map && !this.error)
+        ${this.workbench.state.loading || (!this.map && !this.error)
           ? 'Computing…'
           : this.busy
             ? 'Updating…'

@@ -6,7 +6,8 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import { PROJECT_MODELS } from '../src/core/model-loader';
-import { type WorkbenchState, testSample, workbench } from '../src/browser/workbench';
+import { testSample, workbench } from '../src/browser/workbench';
+import { WorkbenchLink } from './workbench-link';
 import type { ImageChangeDetail } from './cnn-image-picker';
 import './cnn-image-picker';
 import './cnn-model-picker';
@@ -45,30 +46,19 @@ export class CnnInputBar extends LitElement {
     `,
   ];
 
-  @state() private wb: WorkbenchState = workbench.state;
   /** The pickers are created only once the reader opens them. */
   @state() private pickersOpen = false;
-  private readonly onChange = () => (this.wb = workbench.state);
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    workbench.addEventListener('change', this.onChange);
-    this.wb = workbench.state;
-  }
-
-  override disconnectedCallback(): void {
-    workbench.removeEventListener('change', this.onChange);
-    super.disconnectedCallback();
-  }
+  /** Follows the workbench to show its input; the figures on the page hold the network. */
+  private readonly link = new WorkbenchLink(this, () => {}, [], { share: false });
 
   private get index(): number {
-    const ref = this.wb.sample?.ref;
+    const ref = this.link.state.sample?.ref;
     return ref?.startsWith('test:') ? Number(ref.slice(5)) : 0;
   }
 
   private async showTest(index: number): Promise<void> {
     const i = Math.max(0, Math.min(1999, Math.round(index) || 0));
-    workbench.useSample(await testSample(this.wb.modelId, i));
+    workbench.useSample(await testSample(this.link.state.modelId, i));
   }
 
   private onImage(e: CustomEvent<ImageChangeDetail>): void {
@@ -83,7 +73,7 @@ export class CnnInputBar extends LitElement {
   }
 
   override render() {
-    const { net, sample, modelId } = this.wb;
+    const { net, sample, modelId } = this.link.state;
     const own = !PROJECT_MODELS.some((m) => m.id === modelId);
     const label = sample?.label !== undefined && net ? net.classNames[sample.label] : undefined;
     return html`<div class="row">

@@ -15,6 +15,7 @@ import { customElement, property, state } from 'lit/decorators.js';
 import type { ConvNet } from '../src/core/convnet';
 import { type FileLike, type LoadOptions, ModelLoadError, PROJECT_MODELS, loadConvNet, loadProjectModel } from '../src/core/model-loader';
 import { getEngine } from '../src/browser/engine';
+import { RunSlot } from './run-slot';
 import { baseStyles } from './theme';
 
 /** Name of the event fired when a model has loaded. */
@@ -114,7 +115,7 @@ export class CnnModelPicker extends LitElement {
 
   private request: Request | null = null;
   private overrides: Pick<LoadOptions, 'convLayers' | 'logitLayer'> = {};
-  private abort: AbortController | null = null;
+  private readonly loads = new RunSlot();
   private connected = false;
 
   /** The current network, or null. Owned by the picker. */
@@ -131,15 +132,13 @@ export class CnnModelPicker extends LitElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.connected = false;
-    this.abort?.abort();
+    this.loads.abort();
     this.net?.dispose();
     this.net = null;
   }
 
   private async load(request: Request, overrides: Pick<LoadOptions, 'convLayers' | 'logitLayer'> = {}): Promise<void> {
-    this.abort?.abort();
-    const abort = new AbortController();
-    this.abort = abort;
+    const signal = this.loads.start();
     this.request = request;
     this.overrides = overrides;
     this.error = null;
@@ -148,12 +147,12 @@ export class CnnModelPicker extends LitElement {
     try {
       await getEngine();
       const range = RANGES[this.renderRoot.querySelector<HTMLSelectElement>('select[name="range"]')?.value ?? '0,1'];
-      const options: LoadOptions = { ...overrides, signal: abort.signal, ...(range ? { inputRange: range } : {}) };
+      const options: LoadOptions = { ...overrides, signal, ...(range ? { inputRange: range } : {}) };
       const net =
         request.kind === 'book'
-          ? await loadProjectModel(request.id, BOOK_MODELS_URL, { signal: abort.signal })
+          ? await loadProjectModel(request.id, BOOK_MODELS_URL, { signal })
           : await loadConvNet(request.kind === 'url' ? request.url : request.files, options);
-      if (abort.signal.aborted || !this.connected) {
+      if (signal.aborted || !this.connected) {
         net.dispose();
         return;
       }
@@ -161,13 +160,13 @@ export class CnnModelPicker extends LitElement {
       this.net = net;
       this.dispatchEvent(new CustomEvent(MODEL_CHANGE_EVENT, { detail: { net }, bubbles: true, composed: true }));
     } catch (err) {
-      if (abort.signal.aborted) return;
+      if (signal.aborted) return;
       this.error = err instanceof Error ? err.message : String(err);
       if (err instanceof ModelLoadError && (err.code === 'no-conv' || err.code === 'no-logits') && err.candidates.length) {
         this.choice = { role: err.code === 'no-conv' ? 'convLayers' : 'logitLayer', candidates: err.candidates };
       }
     } finally {
-      if (this.abort === abort) this.pending = null;
+      if (this.loads.isCurrent(signal)) this.pending = null;
     }
   }
 

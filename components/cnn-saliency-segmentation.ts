@@ -29,7 +29,9 @@ import {
 } from '../src/core/segmentation/grabcut';
 import { tf } from '../src/core/tf';
 import { readUrlState, writeUrlState } from '../src/browser/url-state';
-import { type WorkbenchState, sampleTensor, workbench } from '../src/browser/workbench';
+import { sampleTensor } from '../src/browser/workbench';
+import { RunSlot } from './run-slot';
+import { WorkbenchLink } from './workbench-link';
 import './cnn-heatmap';
 import './cnn-input-bar';
 import { baseStyles } from './theme';
@@ -196,7 +198,6 @@ export class CnnSaliencySegmentation extends LitElement {
     `,
   ];
 
-  @state() private wb: WorkbenchState = workbench.state;
   @state() private settings: Settings = { ...DEFAULTS };
   @state() private input: RgbaImage | null = null;
   @state() private logits: number[] = [];
@@ -211,28 +212,15 @@ export class CnnSaliencySegmentation extends LitElement {
   @state() private segmentTime = 0;
 
   /** Cancels the saliency map and the segmentation built on it. */
-  private mapAbort: AbortController | null = null;
+  private readonly mapRuns = new RunSlot();
   /** Cancels the GrabCut run alone, when only its settings change. */
-  private segmentAbort: AbortController | null = null;
-  private readonly onWorkbench = () => {
-    this.wb = workbench.state;
-    void this.computeMap();
-  };
+  private readonly segmentRuns = new RunSlot();
+  private readonly workbench = new WorkbenchLink(this, () => void this.computeMap(), [this.mapRuns, this.segmentRuns]);
 
   override connectedCallback(): void {
     super.connectedCallback();
     this.settings = this.readSettings();
-    workbench.addEventListener('change', this.onWorkbench);
-    workbench.acquire();
-    this.onWorkbench();
-  }
-
-  override disconnectedCallback(): void {
-    this.mapAbort?.abort();
-    this.segmentAbort?.abort();
-    workbench.removeEventListener('change', this.onWorkbench);
-    workbench.release();
-    super.disconnectedCallback();
+    void this.computeMap();
   }
 
   /** The settings saved in the URL, each checked against its range; defaults for the rest. */
@@ -263,11 +251,11 @@ export class CnnSaliencySegmentation extends LitElement {
 
   /** The saliency map of the chosen class, then the segmentation. */
   private async computeMap(): Promise<void> {
-    const { net, sample } = this.wb;
-    this.mapAbort?.abort();
-    this.segmentAbort?.abort();
+    const { net, sample } = this.workbench.state;
+    this.mapRuns.abort();
+    this.segmentRuns.abort();
     if (!net || !sample) return;
-    const abort = (this.mapAbort = new AbortController());
+    const signal = this.mapRuns.start();
     this.mapping = true;
     this.error = null;
     const image = sampleTensor(net, sample);
@@ -283,16 +271,16 @@ export class CnnSaliencySegmentation extends LitElement {
         net,
         image,
         target: { kind: 'class', index },
-        signal: abort.signal,
+        signal,
       });
       const mapTime = performance.now() - t0;
       const input = await tensorToImage(image, { range: net.inputRange });
-      if (abort.signal.aborted) return;
+      if (signal.aborted) return;
       Object.assign(this, { logits, saliency, input, mapTime, explained: net.classNames[index]!, result: null });
       this.mapping = false;
       void this.segment();
     } catch (err) {
-      if (!abort.signal.aborted) {
+      if (!signal.aborted) {
         this.error = err instanceof Error ? err.message : String(err);
         this.mapping = false;
       }
@@ -303,10 +291,10 @@ export class CnnSaliencySegmentation extends LitElement {
 
   /** Seeds at once (they are cheap, so the sliders answer immediately), then GrabCut, cancelled by the next change. */
   private async segment(): Promise<void> {
-    this.segmentAbort?.abort();
+    this.segmentRuns.abort();
     const { saliency, input } = this;
     if (!saliency || !input) return;
-    const abort = (this.segmentAbort = new AbortController());
+    const signal = this.segmentRuns.start();
     const { foreground, background, lambda, iterations } = this.settings;
     try {
       this.seeds = seedsFromSaliency(saliency.data, foreground, background);
@@ -325,12 +313,12 @@ export class CnnSaliencySegmentation extends LitElement {
         backgroundQuantile: background,
         lambda,
         iterations,
-        signal: abort.signal,
+        signal,
       });
-      if (abort.signal.aborted) return;
+      if (signal.aborted) return;
       Object.assign(this, { result, segmentTime: performance.now() - t0, segmenting: false });
     } catch (err) {
-      if (!abort.signal.aborted) Object.assign(this, { error: err instanceof Error ? err.message : String(err), segmenting: false });
+      if (!signal.aborted) Object.assign(this, { error: err instanceof Error ? err.message : String(err), segmenting: false });
     }
   }
 
@@ -373,7 +361,7 @@ export class CnnSaliencySegmentation extends LitElement {
 
   /** The sample's object mask when it matches the network's input size (the colour scenes). */
   private truthMask(): Uint8Array | null {
-    const mask = this.wb.sample?.mask;
+    const mask = this.workbench.state.sample?.mask;
     if (!mask || !this.input || mask.width !== this.input.width || mask.height !== this.input.height) return null;
     return Uint8Array.from(mask.data, (v) => (v ? 1 : 0));
   }
@@ -395,7 +383,7 @@ export class CnnSaliencySegmentation extends LitElement {
   }
 
   private renderControls() {
-    const net = this.wb.net;
+    const net = this.workbench.state.net;
     if (!net || !this.logits.length) return nothing;
     const { method, target, foreground, background, lambda, iterations } = this.settings;
     const predicted = this.logits.indexOf(Math.max(...this.logits));
@@ -470,7 +458,7 @@ export class CnnSaliencySegmentation extends LitElement {
   override render() {
     const { saliency, input } = this;
     const title = ATTRIBUTION_METHODS[this.settings.method].title;
-    const status = this.wb.loading || this.mapping || (!saliency && !this.error)
+    const status = this.workbench.state.loading || this.mapping || (!saliency && !this.error)
       ? 'Computing…'
       : this.segmenting
         ? 'Segmenting…'
@@ -479,7 +467,7 @@ export class CnnSaliencySegmentation extends LitElement {
           : '';
     return html`<div class="panel" aria-busy=${this.mapping || this.segmenting ? 'true' : 'false'}>
       <cnn-input-bar></cnn-input-bar>
-      ${this.wb.error ? html`<p class="error" role="alert">${this.wb.error}</p>` : nothing}
+      ${this.workbench.state.error ? html`<p class="error" role="alert">${this.workbench.state.error}</p>` : nothing}
       ${this.renderControls()}
       <p class="status" role="status" aria-live="polite">${status}</p>
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}

@@ -20,7 +20,9 @@ import type { AttributionMap, AttributionMethod } from '../src/core/attribution/
 import { applyColormap } from '../src/core/colormap';
 import { tf } from '../src/core/tf';
 import { readUrlState, writeUrlState } from '../src/browser/url-state';
-import { type WorkbenchState, sampleTensor, workbench } from '../src/browser/workbench';
+import { sampleTensor } from '../src/browser/workbench';
+import { RunSlot } from './run-slot';
+import { WorkbenchLink } from './workbench-link';
 import './cnn-input-bar';
 import { baseStyles, numberTableStyles } from './theme';
 
@@ -137,7 +139,6 @@ export class CnnSanityCheck extends LitElement {
   /** Cascading (the top i layers random at step i) or independent (only the i-th layer from the top). */
   @property() mode: RandomizationMode = 'cascading';
 
-  @state() private wb: WorkbenchState = workbench.state;
   @state() private phase: Phase = 'idle';
   @state() private steps: SanityStep[] = [];
   /** The mode the shown steps were computed in. */
@@ -149,32 +150,25 @@ export class CnnSanityCheck extends LitElement {
   @state() private notice: string | null = null;
   @state() private elapsed = 0;
 
-  private abort: AbortController | null = null;
+  private readonly runs = new RunSlot();
   private ranFor: unknown[] = [];
-  private readonly onWorkbench = () => {
-    this.wb = workbench.state;
-    const { net, sample } = this.wb;
-    if (net && sample && (this.ranFor[0] !== net || this.ranFor[1] !== sample)) void this.run();
-  };
+  private readonly workbench = new WorkbenchLink(this, () => this.runOnNewInput(), [this.runs]);
 
   override connectedCallback(): void {
     super.connectedCallback();
     const saved = this.id ? (readUrlState(this.id) as Record<string, unknown> | undefined) : undefined;
     if (saved?.['mode'] === 'cascading' || saved?.['mode'] === 'independent') this.mode = saved['mode'];
-    workbench.addEventListener('change', this.onWorkbench);
-    workbench.acquire();
-    this.onWorkbench();
+    this.runOnNewInput();
   }
 
-  override disconnectedCallback(): void {
-    this.abort?.abort();
-    workbench.removeEventListener('change', this.onWorkbench);
-    workbench.release();
-    super.disconnectedCallback();
+  /** Runs when the network or image is not the one the shown steps are about. */
+  private runOnNewInput(): void {
+    const { net, sample } = this.workbench.state;
+    if (net && sample && (this.ranFor[0] !== net || this.ranFor[1] !== sample)) void this.run();
   }
 
   private get chosen(): AttributionMethod[] {
-    const net = this.wb.net;
+    const net = this.workbench.state.net;
     return this.methods
       .split(/\s+/)
       .filter(isAttributionMethodId)
@@ -183,9 +177,9 @@ export class CnnSanityCheck extends LitElement {
   }
 
   private async run(): Promise<void> {
-    const { net, sample } = this.wb;
+    const { net, sample } = this.workbench.state;
     if (!net || !sample) return;
-    this.abort?.abort();
+    this.runs.abort();
     this.ranFor = [net, sample];
     Object.assign(this, { steps: [], progress: 0, error: null, notice: null });
     if (!hasWeightAccess(net)) {
@@ -195,7 +189,7 @@ export class CnnSanityCheck extends LitElement {
         'and the sanity check cannot run. Choose one of the book’s networks or a tfjs-layers model.';
       return;
     }
-    const abort = (this.abort = new AbortController());
+    const signal = this.runs.start();
     const methods = this.chosen;
     const mode = this.mode;
     this.order = net.layers.filter((l) => l.params > 0).map((l) => l.name).reverse();
@@ -207,9 +201,9 @@ export class CnnSanityCheck extends LitElement {
       ...m,
       attribute: async (input: Parameters<AttributionMethod['attribute']>[0]) => {
         await new Promise((resolve) => setTimeout(resolve, 0));
-        abort.signal.throwIfAborted();
+        signal.throwIfAborted();
         const map = await m.attribute(input);
-        if (++calls % methods.length === 0 && !abort.signal.aborted) this.progress = calls / methods.length - 1;
+        if (++calls % methods.length === 0 && !signal.aborted) this.progress = calls / methods.length - 1;
         return map;
       },
     }));
@@ -222,13 +216,13 @@ export class CnnSanityCheck extends LitElement {
       const steps = await parameterRandomization({ net, image, target: { kind: 'class', index: predicted } }, counted, {
         mode,
         seed: 1,
-        signal: abort.signal,
+        signal,
       });
-      if (this.abort !== abort) return;
+      if (!this.runs.isCurrent(signal)) return;
       Object.assign(this, { steps, stepsMode: mode, phase: 'done', elapsed: performance.now() - t0 });
     } catch (err) {
-      if (this.abort !== abort) return;
-      if (abort.signal.aborted) this.phase = 'cancelled';
+      if (!this.runs.isCurrent(signal)) return;
+      if (signal.aborted) this.phase = 'cancelled';
       else Object.assign(this, { phase: 'idle', error: err instanceof Error ? err.message : String(err) });
     } finally {
       image.dispose();
@@ -239,11 +233,11 @@ export class CnnSanityCheck extends LitElement {
     if (mode === this.mode) return;
     this.mode = mode;
     if (this.id) writeUrlState(this.id, mode === 'cascading' ? null : { mode });
-    if (this.wb.net && this.wb.sample) void this.run();
+    if (this.workbench.state.net && this.workbench.state.sample) void this.run();
   }
 
   private cancel(): void {
-    this.abort?.abort();
+    this.runs.abort();
   }
 
   protected override updated(): void {
@@ -353,7 +347,7 @@ export class CnnSanityCheck extends LitElement {
   override render() {
     const total = this.order.length + 1;
     let status = '';
-    if (this.wb.loading || (!this.wb.net && !this.wb.error)) status = 'Loading the network…';
+    if (this.workbench.state.loading || (!this.workbench.state.net && !this.workbench.state.error)) status = 'Loading the network…';
     else if (this.phase === 'running')
       status =
         this.progress === 0
@@ -367,7 +361,7 @@ export class CnnSanityCheck extends LitElement {
     const running = this.phase === 'running';
     return html`<div class="panel" aria-busy=${running ? 'true' : 'false'} data-phase=${this.phase}>
       <cnn-input-bar></cnn-input-bar>
-      ${this.wb.error ? html`<p class="error" role="alert">${this.wb.error}</p>` : nothing}
+      ${this.workbench.state.error ? html`<p class="error" role="alert">${this.workbench.state.error}</p>` : nothing}
       ${this.notice ? html`<p class="error" role="alert">${this.notice}</p>` : nothing}
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
       ${this.notice
@@ -394,7 +388,7 @@ export class CnnSanityCheck extends LitElement {
               )}
             </fieldset>
             <div class="buttons">
-            <button type="button" aria-disabled=${running || !this.wb.net} @click=${() => running || void this.run()}>Run again</button>
+            <button type="button" aria-disabled=${running || !this.workbench.state.net} @click=${() => running || void this.run()}>Run again</button>
             <button type="button" aria-disabled=${!running} @click=${this.cancel}>Cancel</button>
           </div>`}
       <p class="status" role="status" aria-live="polite">${status}</p>
