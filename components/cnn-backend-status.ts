@@ -1,12 +1,16 @@
 /**
  * `<cnn-backend-status>`: which TensorFlow.js backend the book computes on,
  * whether WASM uses SIMD and threads, why that backend was chosen, and a
- * control to choose another. Reflects the active backend in `data-backend`.
+ * control to choose another. Reflects the active backend in `data-backend`,
+ * and the tensors TensorFlow.js holds (every figure's network, images and
+ * maps) in `data-tensors`, also shown under "Why": a count that should fall
+ * back when figures leave the page.
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import { BACKENDS, type BackendInfo, type BackendName } from '../src/core/backend';
 import { ENGINE_CHANGE_EVENT, getEngine, requestedBackend, switchBackend } from '../src/browser/engine';
+import { tf } from '../src/core/tf';
 import { baseStyles } from './theme';
 
 const LABELS: Record<BackendName, string> = { webgl: 'WebGL', wasm: 'WASM', cpu: 'CPU' };
@@ -51,6 +55,17 @@ export class CnnBackendStatus extends LitElement {
 
   @state() private info: BackendInfo | null = null;
   @state() private error: string | null = null;
+  @state() private memory: { tensors: number; bytes: number } | null = null;
+
+  /** How often the tensor count is read, in ms: tf.memory() is a constant-time lookup. */
+  private static readonly MEMORY_POLL_MS = 1000;
+  private memoryTimer: ReturnType<typeof setInterval> | undefined;
+
+  private readonly readMemory = () => {
+    if (!this.info) return;
+    const { numTensors, numBytes } = tf.memory();
+    if (numTensors !== this.memory?.tensors || numBytes !== this.memory.bytes) this.memory = { tensors: numTensors, bytes: numBytes };
+  };
 
   private readonly onChange = (e: Event) => {
     this.info = (e as CustomEvent<BackendInfo>).detail;
@@ -63,15 +78,18 @@ export class CnnBackendStatus extends LitElement {
       (info) => (this.info = info),
       (err: unknown) => (this.error = err instanceof Error ? err.message : String(err)),
     );
+    this.memoryTimer = setInterval(this.readMemory, CnnBackendStatus.MEMORY_POLL_MS);
   }
 
   override disconnectedCallback(): void {
+    clearInterval(this.memoryTimer);
     window.removeEventListener(ENGINE_CHANGE_EVENT, this.onChange);
     super.disconnectedCallback();
   }
 
   protected override updated(): void {
     if (this.info) this.dataset['backend'] = this.info.name;
+    if (this.memory) this.dataset['tensors'] = String(this.memory.tensors);
   }
 
   private onSelect(e: Event): void {
@@ -102,6 +120,12 @@ export class CnnBackendStatus extends LitElement {
               ? html`<p>
                   Probe network, forward + input gradient (median):
                   ${timings.map(([b, ms]) => `${LABELS[b as BackendName]} ${ms!.toFixed(1)} ms`).join(', ')}.
+                </p>`
+              : nothing}
+            ${this.memory
+              ? html`<p data-testid="memory">
+                  Tensors held now: ${this.memory.tensors} (${(this.memory.bytes / 2 ** 20).toFixed(1)} MiB), for the
+                  networks, images and maps of the figures on this page.
                 </p>`
               : nothing}
             <p>${crossOriginIsolated ? 'This page is cross-origin isolated, so WASM may use threads.' : 'This page is not cross-origin isolated, so WASM runs on one thread.'}</p>
