@@ -14,7 +14,7 @@ import { LitElement, css, html, nothing, svg } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import { ADVERSARIAL_DEFAULTS, type AdversarialResult, type AdversarialStep, foolingImage } from '../src/core/attribution/adversarial';
 import { type RgbaImage, tensorToImage, toRgba } from '../src/core/image';
-import { tf } from '../src/core/tf';
+import { classScores } from '../src/core/convnet';
 import { readUrlState, writeUrlState } from '../src/browser/url-state';
 import { sampleTensor } from '../src/browser/workbench';
 import { RunSlot } from './run-slot';
@@ -168,9 +168,7 @@ export class CnnAdversarial extends LitElement {
     Object.assign(this, { history: [], outcome: null, error: null, logits: null });
     const image = sampleTensor(net, sample);
     try {
-      const logits = tf.tidy(() => net.forward(image).logits);
-      const values = Array.from(await logits.data());
-      logits.dispose();
+      const { logits: values } = await classScores(net, image);
       const shown = await tensorToImage(image, { range: net.inputRange });
       if (this.preparedFor[0] !== net || this.preparedFor[1] !== sample) return;
       Object.assign(this, { logits: values, original: shown });

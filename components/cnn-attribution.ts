@@ -21,7 +21,7 @@ import {
 import { ATTRIBUTION_METHODS, isAttributionMethodId } from '../src/core/attribution/registry';
 import type { AttributionMap, AttributionMethod, AttributionOptions } from '../src/core/attribution/types';
 import { type RgbaImage, tensorToImage } from '../src/core/image';
-import { tf } from '../src/core/tf';
+import { type ClassScores, chosenClass, classScores } from '../src/core/convnet';
 import { readUrlState, writeUrlState } from '../src/browser/url-state';
 import { sampleTensor } from '../src/browser/workbench';
 import { RunSlot } from './run-slot';
@@ -33,11 +33,6 @@ import { baseStyles, controlRowStyles, numberTableStyles } from './theme';
 
 /** SmoothGrad defaults (Smilkov et al. 2017, §3: 10–20% noise; the map settles by about 50 samples). */
 export const SMOOTH_DEFAULTS = { samples: 25, noise: 0.15 } as const;
-
-interface Scores {
-  logits: number[];
-  predicted: number;
-}
 
 @customElement('cnn-attribution')
 export class CnnAttribution extends LitElement {
@@ -70,7 +65,7 @@ export class CnnAttribution extends LitElement {
   @property() target = '';
 
   @state() private input: RgbaImage | null = null;
-  @state() private scores: Scores | null = null;
+  @state() private scores: ClassScores | null = null;
   @state() private map: AttributionMap | null = null;
   @state() private view: ValueMap | null = null;
   @state() private readout: string[] = [];
@@ -118,11 +113,8 @@ export class CnnAttribution extends LitElement {
     this.error = null;
     const image = sampleTensor(net, sample);
     try {
-      const logitsTensor = tf.tidy(() => net.forward(image).logits);
-      const logits = Array.from(await logitsTensor.data());
-      logitsTensor.dispose();
-      const predicted = logits.indexOf(Math.max(...logits));
-      const index = this.target !== '' && Number(this.target) < logits.length ? Number(this.target) : predicted;
+      const scores = await classScores(net, image);
+      const index = chosenClass(this.target, scores);
       const layer = method.needsLayer && net.convLayers.includes(this.layer) ? this.layer : undefined;
       const t0 = performance.now();
       const map = await method.attribute({
@@ -146,7 +138,7 @@ export class CnnAttribution extends LitElement {
           `Energy inside the object mask: ${Math.round(energyInsideMask(full, mask) * 100)}%.`,
         );
       }
-      Object.assign(this, { scores: { logits, predicted }, map, view: full, readout: lines, input: shown, elapsed });
+      Object.assign(this, { scores, map, view: full, readout: lines, input: shown, elapsed });
     } catch (err) {
       if (!signal.aborted) this.error = err instanceof Error ? err.message : String(err);
     } finally {
@@ -246,7 +238,7 @@ export class CnnAttribution extends LitElement {
     const method = this.methodDef;
     const title = method?.title ?? this.method;
     const net = this.workbench.state.net;
-    const explained = this.scores && net ? net.classNames[this.target === '' ? this.scores.predicted : Number(this.target)] : '';
+    const explained = this.scores && net ? net.classNames[chosenClass(this.target, this.scores)] : '';
     return html`<div class="panel" aria-busy=${this.busy ? 'true' : 'false'}>
       <cnn-input-bar></cnn-input-bar>
       ${this.workbench.state.error ? html`<p class="error" role="alert">${this.workbench.state.error}</p>` : nothing}

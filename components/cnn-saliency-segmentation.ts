@@ -27,7 +27,7 @@ import {
   seedsFromSaliency,
   segmentFromSaliency,
 } from '../src/core/segmentation/grabcut';
-import { tf } from '../src/core/tf';
+import { chosenClass, classScores } from '../src/core/convnet';
 import { readUrlState, writeUrlState } from '../src/browser/url-state';
 import { sampleTensor } from '../src/browser/workbench';
 import { RunSlot } from './run-slot';
@@ -260,12 +260,10 @@ export class CnnSaliencySegmentation extends LitElement {
     this.error = null;
     const image = sampleTensor(net, sample);
     try {
-      const logitsTensor = tf.tidy(() => net.forward(image).logits);
-      const logits = Array.from(await logitsTensor.data());
-      logitsTensor.dispose();
-      const predicted = logits.indexOf(Math.max(...logits));
+      const scores = await classScores(net, image);
+      const { logits } = scores;
       const { target, method } = this.settings;
-      const index = target !== '' && Number(target) < logits.length ? Number(target) : predicted;
+      const index = chosenClass(target, scores);
       const t0 = performance.now();
       const saliency = await ATTRIBUTION_METHODS[method].attribute({
         net,

@@ -18,7 +18,7 @@ import { ATTRIBUTION_METHODS, isAttributionMethodId } from '../src/core/attribut
 import { type RandomizationMode, type SanityStep, hasWeightAccess, parameterRandomization } from '../src/core/attribution/sanity-check';
 import type { AttributionMap, AttributionMethod } from '../src/core/attribution/types';
 import { applyColormap } from '../src/core/colormap';
-import { tf } from '../src/core/tf';
+import { classScores } from '../src/core/convnet';
 import { readUrlState, writeUrlState } from '../src/browser/url-state';
 import { sampleTensor } from '../src/browser/workbench';
 import { RunSlot } from './run-slot';
@@ -210,9 +210,7 @@ export class CnnSanityCheck extends LitElement {
     const image = sampleTensor(net, sample);
     const t0 = performance.now();
     try {
-      const logits = tf.tidy(() => net.forward(image).logits.argMax(1));
-      const predicted = (await logits.data())[0]!;
-      logits.dispose();
+      const { predicted } = await classScores(net, image);
       const steps = await parameterRandomization({ net, image, target: { kind: 'class', index: predicted } }, counted, {
         mode,
         seed: 1,

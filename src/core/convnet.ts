@@ -174,6 +174,31 @@ export function toLogits(t: Tensor): Tensor2D {
   return tf.reshape(t, [t.shape[0]!, t.shape[t.rank - 1]!]);
 }
 
+/** One image's class scores, read back from the network. */
+export interface ClassScores {
+  /** The logits, one per class. */
+  logits: number[];
+  /** The class with the largest logit (the first, on a tie). */
+  predicted: number;
+}
+
+/** The logits of the first image of `image` as numbers, and the predicted class; holds no tensors after. */
+export async function classScores(net: ConvNet, image: Tensor4D): Promise<ClassScores> {
+  const t = tf.tidy(() => net.forward(image).logits);
+  try {
+    const logits = Array.from((await t.data()).subarray(0, t.shape[1]));
+    return { logits, predicted: logits.indexOf(Math.max(...logits)) };
+  } finally {
+    t.dispose();
+  }
+}
+
+/** The class a control names (a class index as text), or the predicted class when it names none or one out of range. */
+export function chosenClass(choice: string, { logits, predicted }: ClassScores): number {
+  const index = choice.trim() === '' ? NaN : Number(choice);
+  return Number.isInteger(index) && index >= 0 && index < logits.length ? index : predicted;
+}
+
 /** Whether a logits shape (without batch) is one score per class. */
 export function isLogitShape(shape: readonly (number | null)[]): boolean {
   return shape.length >= 1 && shape.slice(0, -1).every((d) => d === 1);

@@ -1,6 +1,6 @@
 import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { ConvNet } from '../../src/core/convnet';
+import { type ConvNet, chosenClass, classScores } from '../../src/core/convnet';
 import { layersConvNet } from '../../src/core/layers-convnet';
 import { RELU_RULES } from '../../src/core/relu-rules';
 import { type Tensor, tf } from '../../src/core/tf';
@@ -238,5 +238,27 @@ describe.each(NODE_BACKENDS)('layers ConvNet on %s', (backend) => {
     x.dispose();
     net.dispose();
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('classScores reads back the first image\'s logits and their argmax, leaving no tensors', async () => {
+    const net = toyNet('separate', 'dense');
+    // g₀ = mean relu(x) = 1.125, g₁ = mean relu(−2x) = 1: logits 0.125 and 1. The second image is ignored.
+    const x = tf.tensor4d([...TOY_X, ...TOY_X.map((v) => -v)], [2, 2, 2, 1]);
+    const scores = await expectNoLeak(() => classScores(net, x));
+    expect(scores.logits).toHaveLength(2);
+    expect(scores.logits[0]).toBeCloseTo(0.125, 6);
+    expect(scores.logits[1]).toBeCloseTo(1, 6);
+    expect(scores.predicted).toBe(1);
+    x.dispose();
+    net.dispose();
+  });
+});
+
+describe('chosenClass', () => {
+  const scores = { logits: [0.1, 2, -1], predicted: 1 };
+  it('takes a class index in range, else the predicted class', () => {
+    expect(chosenClass('0', scores)).toBe(0);
+    expect(chosenClass('2', scores)).toBe(2);
+    for (const choice of ['', ' ', '3', '-1', '1.5', 'cat']) expect(chosenClass(choice, scores), choice).toBe(1);
   });
 });
