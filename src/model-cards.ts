@@ -26,6 +26,8 @@ export const cardSchema = z.object({
     .object({
       command: z.string(),
       optimizer: z.string().optional(),
+      /** How batch normalisation was used in training, when it was (the shipped network has none). */
+      batchNorm: z.string().optional(),
       loss: z.string().optional(),
       epochs: z.number().optional(),
       batchSize: z.number().optional(),

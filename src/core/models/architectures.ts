@@ -8,13 +8,18 @@
  *   - the head is global average pooling and one linear `Dense` layer (logits,
  *     no softmax), so class activation maps (Zhou et al. 2016, eq. 2) are the
  *     last feature maps weighted by that layer's weights, with nothing between.
- * No batch normalisation: fewer layer kinds to explain, and the features the
- * book shows are the features the network computes.
+ * No batch normalisation in the shipped networks: fewer layer kinds to explain,
+ * and the features the book shows are the features the network computes. A
+ * classifier may be trained with it (`{ batchNorm: true }` puts a
+ * `BatchNormalization` layer between each convolution and its ReLU), and
+ * {@link foldBatchNorm} then folds each one into its convolution, which at
+ * inference is exact: the same function with the plain layers.
  *
  * Layers are named `conv<block>_<i>`, `relu<block>_<i>`, `pool<block>`, `gap`,
  * `logits`, as in VGG (Simonyan & Zisserman 2015), so chapters can address them
  * by name. Initialisation is seeded, so a build is reproducible.
  */
+import * as tfc from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 
 /** Identifiers of the models, also their folder names under public/models/. */
@@ -80,8 +85,14 @@ export const TEXTURE_FEATURES_BLOCKS: readonly ConvBlock[] = [
 /** Seed of every initialiser; block b, conv i uses `seed + 100 b + i`. */
 export const DEFAULT_SEED = 1234;
 
+/** Build options of the classifiers. */
+export interface BuildOptions {
+  /** Put a `bn<block>_<i>` BatchNormalization layer between each convolution and its ReLU (training only). */
+  batchNorm?: boolean;
+}
+
 /** Appends the blocks to `model`, naming layers VGG-style. `inputShape` goes on the first layer. */
-function addBlocks(model: tfl.Sequential, blocks: readonly ConvBlock[], inputShape: number[], seed: number): void {
+function addBlocks(model: tfl.Sequential, blocks: readonly ConvBlock[], inputShape: number[], seed: number, options: BuildOptions = {}): void {
   blocks.forEach((block, b) => {
     for (let i = 0; i < block.convs; i++) {
       const name = `${b + 1}_${i + 1}`;
@@ -95,6 +106,7 @@ function addBlocks(model: tfl.Sequential, blocks: readonly ConvBlock[], inputSha
         // He initialisation suits ReLU networks (He et al. 2015, eq. 10).
         kernelInitializer: tfl.initializers.heNormal({ seed: seed + 100 * b + i }),
       }));
+      if (options.batchNorm) model.add(tfl.layers.batchNormalization({ name: `bn${name}`, axis: -1 }));
       model.add(tfl.layers.reLU({ name: `relu${name}` }));
     }
     const pool = { name: `pool${b + 1}`, poolSize: 2, strides: 2 };
@@ -104,9 +116,9 @@ function addBlocks(model: tfl.Sequential, blocks: readonly ConvBlock[], inputSha
 }
 
 /** A classifier: conv blocks, global average pooling, one dense layer of logits. */
-function classifier(blocks: readonly ConvBlock[], inputShape: number[], classes: number, seed: number): tfl.Sequential {
+function classifier(blocks: readonly ConvBlock[], inputShape: number[], classes: number, seed: number, options: BuildOptions): tfl.Sequential {
   const model = tfl.sequential();
-  addBlocks(model, blocks, inputShape, seed);
+  addBlocks(model, blocks, inputShape, seed, options);
   model.add(tfl.layers.globalAveragePooling2d({ name: 'gap' }));
   model.add(tfl.layers.dense({
     name: 'logits',
@@ -118,13 +130,13 @@ function classifier(blocks: readonly ConvBlock[], inputShape: number[], classes:
 }
 
 /** fashion-vgg: 28×28×1 Fashion-MNIST classifier, 10 logits. */
-export function buildFashionVgg(seed = DEFAULT_SEED): tfl.Sequential {
-  return classifier(FASHION_VGG_BLOCKS, [28, 28, 1], 10, seed);
+export function buildFashionVgg(seed = DEFAULT_SEED, options: BuildOptions = {}): tfl.Sequential {
+  return classifier(FASHION_VGG_BLOCKS, [28, 28, 1], 10, seed, options);
 }
 
 /** scenes-cnn: 64×64×3 classifier of the procedural scenes, one logit per scene class. */
-export function buildScenesCnn(classes: number, seed = DEFAULT_SEED): tfl.Sequential {
-  return classifier(SCENES_CNN_BLOCKS, [64, 64, 3], classes, seed);
+export function buildScenesCnn(classes: number, seed = DEFAULT_SEED, options: BuildOptions = {}): tfl.Sequential {
+  return classifier(SCENES_CNN_BLOCKS, [64, 64, 3], classes, seed, options);
 }
 
 /** texture-features: random multi-scale feature extractor over RGB images of any size. */
@@ -132,4 +144,36 @@ export function buildTextureFeatures(seed = DEFAULT_SEED): tfl.Sequential {
   const model = tfl.sequential();
   addBlocks(model, TEXTURE_FEATURES_BLOCKS, [null, null, 3] as unknown as number[], seed);
   return model;
+}
+
+/**
+ * Copies a network trained with `{ batchNorm: true }` into `plain`, the same
+ * architecture built without it, folding each inference-time batch
+ * normalisation y = γ (z − μ) / √(σ² + ε) + β of a convolution's output
+ * z = W * x + b into that convolution (Ioffe & Szegedy 2015, §3.2: at
+ * inference the transform is a fixed affine map per channel):
+ *   W' = W · s,  b' = (b − μ) · s + β,  with s = γ / √(σ² + ε) per output channel.
+ * Every other layer's weights are copied as they are. Returns `plain`.
+ */
+export function foldBatchNorm(trained: tfl.LayersModel, plain: tfl.LayersModel): tfl.LayersModel {
+  const folded: tfc.Tensor[] = [];
+  for (const layer of plain.layers) {
+    const weights = trained.getLayer(layer.name).getWeights();
+    const bn = layer.name.startsWith('conv') ? trained.layers.find((l) => l.name === `bn${layer.name.slice(4)}`) : undefined;
+    if (!bn) {
+      layer.setWeights(weights);
+      continue;
+    }
+    const { epsilon } = bn.getConfig() as { epsilon: number };
+    const [gamma, beta, mean, variance] = bn.getWeights();
+    const [kernel, bias] = tfc.tidy(() => {
+      const scale = tfc.div(gamma!, tfc.sqrt(tfc.add(variance!, epsilon)));
+      return [tfc.mul(weights[0]!, scale), tfc.add(tfc.mul(tfc.sub(weights[1]!, mean!), scale), beta!)];
+    });
+    layer.setWeights([kernel!, bias!]);
+    folded.push(kernel!, bias!);
+  }
+  // setWeights assigns (the variables share the data), so the folded copies can go.
+  tfc.dispose(folded);
+  return plain;
 }
