@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { activeBackend, builtChapters, expect, test } from './fixtures';
 
 /** Every component that holds tensors (a network, images, maps) while it is on the page. */
@@ -6,12 +7,19 @@ const HOLDERS = 'cnn-attribution, cnn-attribution-compare, cnn-saliency-segmenta
 const tensors = async (page: import('@playwright/test').Page) =>
   Number(await page.locator('header cnn-backend-status').getAttribute('data-tensors'));
 
-for (const path of builtChapters()) {
+/** Chapters whose built page has a component that holds tensors. */
+const CHAPTERS = builtChapters().filter((path) =>
+  HOLDERS.split(', ').some((tag) => readFileSync(`dist${path}index.html`, 'utf8').includes(`<${tag}`)),
+);
+
+test('some chapters have figures that hold tensors', () => {
+  expect(CHAPTERS.length).toBeGreaterThan(0);
+});
+
+for (const path of CHAPTERS) {
   test(`${path}: the figures free every tensor when they leave the page, even mid-run`, async ({ page, problems }) => {
     await page.goto(path);
     await activeBackend(page);
-    const holders = await page.locator(HOLDERS).count();
-    test.skip(holders === 0, 'no figure on this chapter holds tensors');
     // Start every figure, then leave while some may still be computing.
     await page.evaluate(async () => {
       for (let y = 0; y < document.body.scrollHeight; y += 400) {

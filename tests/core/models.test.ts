@@ -16,11 +16,11 @@ import { decodePng } from '../../scripts/lib/png';
 const PUBLIC = join(import.meta.dirname, '..', '..', 'public');
 
 /**
- * Accuracy each classifier must reach on its committed test subset. fashion-vgg: the 91% the book promises
- * (91.4% on the full test set, 92.25% on the subset). scenes-cnn: a guard just under what the committed
- * weights reach (88.95% on 2,000 test scenes, 88.5% on the subset); the goal of 95% needs a longer run.
+ * Accuracy each classifier must reach on its committed test subset: the 91% (fashion-vgg) and 95%
+ * (scenes-cnn) the book promises. The committed weights reach 91.4% on Fashion-MNIST's 10,000 test images
+ * (92.25% on the subset) and 97.05% on 2,000 test scenes (97.5% on the subset).
  */
-const THRESHOLDS = { 'fashion-vgg': 0.91, 'scenes-cnn': 0.88 } as const;
+const THRESHOLDS = { 'fashion-vgg': 0.91, 'scenes-cnn': 0.95 } as const;
 const DATASETS = { 'fashion-vgg': 'fashion-mnist', 'scenes-cnn': 'scenes' } as const;
 
 /** A file-based IOHandler: model.json and the weight files its manifest names. */
