@@ -4,6 +4,7 @@
  * work every gradient-based chapter does.
  */
 import { tf, type Tensor, type Tensor4D } from './tf';
+import { lcgUniform } from './random';
 
 /** Shape of the probe's input, NHWC: a 64×64 colour image like the book's colour model. */
 export const PROBE_INPUT_SHAPE: [number, number, number, number] = [1, 64, 64, 3];
@@ -18,27 +19,16 @@ export interface ProbeNet {
   dispose(): void;
 }
 
-/** Deterministic pseudo-random numbers in [-scale, scale] (the weights must not depend on a global seed). */
-function fill(n: number, seed: number, scale: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = ((s / 2 ** 32) * 2 - 1) * scale;
-  }
-  return out;
-}
-
 /** Builds the probe on the active backend. */
 export function createProbeNet(): ProbeNet {
   const weights: Tensor4D[] = [];
   let inC = PROBE_INPUT_SHAPE[3];
   PROBE_CHANNELS.forEach((outC, i) => {
     const n = 9 * inC * outC;
-    weights.push(tf.tensor4d(fill(n, 17 + i, Math.sqrt(6 / (9 * inC))), [3, 3, inC, outC]));
+    weights.push(tf.tensor4d(lcgUniform(n, 17 + i, Math.sqrt(6 / (9 * inC))), [3, 3, inC, outC]));
     inC = outC;
   });
-  const input = tf.tensor4d(fill(PROBE_INPUT_SHAPE.reduce((a, b) => a * b), 5, 1), PROBE_INPUT_SHAPE);
+  const input = tf.tensor4d(lcgUniform(PROBE_INPUT_SHAPE.reduce((a, b) => a * b), 5, 1), PROBE_INPUT_SHAPE);
 
   const score = (x: Tensor) => {
     let h = x as Tensor4D;

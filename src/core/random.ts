@@ -23,3 +23,18 @@ export function mulberry32(seed: number): () => number {
 export function mixSeed(seed: number): number {
   return Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) >>> 0;
 }
+
+/**
+ * `n` numbers uniform in [-scale, scale] from a linear congruential generator
+ * (Numerical Recipes' constants): the fixed weights of the probe and toy
+ * networks, which must not depend on a global seed or on mulberry32's stream.
+ */
+export function lcgUniform(n: number, seed: number, scale: number): Float32Array {
+  const out = new Float32Array(n);
+  let s = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    out[i] = ((s / 2 ** 32) * 2 - 1) * scale;
+  }
+  return out;
+}

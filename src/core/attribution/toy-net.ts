@@ -6,6 +6,7 @@
  */
 import type { ConvNet, ForwardOptions, ForwardResult, LayerKind, LayerSummary } from '../convnet';
 import { reluWithRule } from '../relu-rules';
+import { lcgUniform } from '../random';
 import { tf, type Tensor, type Tensor2D, type Tensor4D } from '../tf';
 import type { WeightAccess } from './sanity-check';
 
@@ -28,17 +29,6 @@ export interface ToyNetSpec {
 
 /** A toy ConvNet whose weights the sanity checks can read and replace. */
 export type ToyNet = ConvNet & WeightAccess;
-
-/** Deterministic numbers in [-scale, scale] (an LCG, as in probe-net.ts: no global seed involved). */
-function uniform(n: number, seed: number, scale: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = ((s / 2 ** 32) * 2 - 1) * scale;
-  }
-  return out;
-}
 
 const KIND: Record<ToyLayer['kind'], [LayerKind, string]> = {
   conv: ['conv', 'Conv2D'], dense: ['dense', 'Dense'], maxpool: ['pool', 'MaxPooling2D'], relu: ['relu', 'ReLU'],
@@ -69,8 +59,8 @@ export function createToyNet(spec: ToyNetSpec): ToyNet {
     if (ws.length === 0 || (l.kind !== 'conv' && l.kind !== 'dense')) return;
     const [kShape, bShape] = ws as [number[], number[]];
     const fanIn = kShape.slice(0, -1).reduce((a, b) => a * b, 1);
-    const kernel = l.kernel ?? uniform(kShape.reduce((a, b) => a * b, 1), seed * 7919 + 2 * i, Math.sqrt(6 / fanIn));
-    const bias = l.bias ?? uniform(bShape[0]!, seed * 7919 + 2 * i + 1, 0.1);
+    const kernel = l.kernel ?? lcgUniform(kShape.reduce((a, b) => a * b, 1), seed * 7919 + 2 * i, Math.sqrt(6 / fanIn));
+    const bias = l.bias ?? lcgUniform(bShape[0]!, seed * 7919 + 2 * i + 1, 0.1);
     weights.set(l.name, [tf.tensor(Float32Array.from(kernel), kShape), tf.tensor(Float32Array.from(bias), bShape)]);
   });
   return assemble(spec, weights, () => tf.dispose([...weights.values()].flat()));
