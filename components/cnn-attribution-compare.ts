@@ -22,7 +22,7 @@ import { RunSlot } from './run-slot';
 import { WorkbenchLink } from './workbench-link';
 import './cnn-heatmap';
 import './cnn-input-bar';
-import { baseStyles } from './theme';
+import { baseStyles, controlRowStyles } from './theme';
 
 /** The three rules, as registry ids, in the order of the chapter's equations. */
 export const COMPARED_METHODS = ['saliency', 'deconvnet', 'guided-backprop'] as const;
@@ -67,21 +67,10 @@ function signShares(values: Float32Array): string {
 export class CnnAttributionCompare extends LitElement {
   static override styles = [
     baseStyles,
+    controlRowStyles,
     css`
-      .controls {
-        display: flex;
-        flex-wrap: wrap;
-        gap: 0.5rem 1rem;
-        align-items: end;
-        margin-bottom: 0.75rem;
-      }
-      .controls label,
       fieldset {
-        display: grid;
-        gap: 0.2rem;
         font-size: 0.875rem;
-      }
-      fieldset {
         border: 0;
         padding: 0;
         margin: 0;

@@ -36,9 +36,10 @@ import {
 /** How each classifier is trained. Epochs sized from measured throughput to fit about an hour on one core of the 2-core machine. */
 interface Recipe {
   title: string;
-  /** The data; a generated dataset takes the number of training items, a fixed one has `fixedSize`. */
-  data: (trainSize?: number) => Dataset;
-  fixedSize: boolean;
+  /** The data: for a generated dataset, with `trainSize` training items. */
+  data: (trainSize: number) => Dataset;
+  /** How many training items a generated dataset draws unless `--train-size` says; none for a fixed dataset. */
+  trainSize?: number;
   build: (classes: number, options?: BuildOptions) => Sequential;
   /** Train with batch normalisation after each convolution, folded into the convolutions before saving. */
   batchNorm: boolean;
@@ -54,7 +55,6 @@ const RECIPES: Record<Exclude<ModelId, 'texture-features'>, Recipe> = {
   'fashion-vgg': {
     title: 'Fashion-MNIST VGG-style classifier',
     data: fashionMnist,
-    fixedSize: true,
     build: () => buildFashionVgg(),
     batchNorm: false,
     epochs: 4,
@@ -65,8 +65,8 @@ const RECIPES: Record<Exclude<ModelId, 'texture-features'>, Recipe> = {
   },
   'scenes-cnn': {
     title: 'Procedural-scenes classifier',
-    data: (trainSize = 30_000) => scenes(trainSize, 2_000),
-    fixedSize: false,
+    data: (trainSize) => scenes(trainSize, 2_000),
+    trainSize: 30_000,
     build: (classes, options) => buildScenesCnn(classes, DEFAULT_SEED, options),
     // Without it, 12 epochs reached 88.95% and still left large, clear squares
     // called triangles: the plain network trains too slowly for the time budget.
@@ -178,10 +178,11 @@ function architecture(model: LayersModel) {
 async function train(id: Exclude<ModelId, 'texture-features'>, args: ReturnType<typeof parseArgs>) {
   const recipe = RECIPES[id];
   const t0 = Date.now();
-  if (args.size !== undefined && (recipe.fixedSize || !(args.size >= recipe.batchSize))) {
-    throw new Error(recipe.fixedSize ? `${id} trains on a fixed dataset: --train-size does not apply (--train-limit does)` : `--train-size must be a number of at least ${recipe.batchSize}`);
+  if (args.size !== undefined && (recipe.trainSize === undefined || !(args.size >= recipe.batchSize))) {
+    throw new Error(recipe.trainSize === undefined ? `${id} trains on a fixed dataset: --train-size does not apply (--train-limit does)` : `--train-size must be a number of at least ${recipe.batchSize}`);
   }
-  const data = recipe.data(args.size);
+  // A fixed dataset ignores the size.
+  const data = recipe.data(args.size ?? recipe.trainSize ?? 0);
   console.log(`${id}: data ready in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
   const classes = data.classes.length;
   const dir = join(PUBLIC, 'models', id);
@@ -260,7 +261,8 @@ async function train(id: Exclude<ModelId, 'texture-features'>, args: ReturnType<
     },
     training: {
       optimizer: "Adam; each phase's learning rate decays by a cosine to a twentieth of its start",
-      ...(batchNorm ? { batchNorm: BATCH_NORM_NOTE } : previous?.training.batchNorm ? { batchNorm: previous.training.batchNorm } : {}),
+      // Absent (undefined, left out of the JSON) for a network never trained with it.
+      batchNorm: batchNorm ? BATCH_NORM_NOTE : previous?.training.batchNorm,
       loss: 'softmax cross-entropy on logits',
       epochs: done + epochs,
       batchSize: recipe.batchSize,
