@@ -24,6 +24,23 @@ export function mixSeed(seed: number): number {
   return Math.imul(seed ^ 0x9e3779b9, 0x85ebca6b) >>> 0;
 }
 
+/** murmur3's 32-bit finaliser: every input bit flips about half of the output bits. */
+function fmix32(h: number): number {
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
+/**
+ * The seed of stream `index` under `seed`: a hash of the pair, so that the
+ * streams of one seed are unrelated to each other and to every stream of
+ * another seed (`seed + index` would give seeds 0 and 1 all but one stream in
+ * common).
+ */
+export function streamSeed(seed: number, index: number): number {
+  return fmix32(fmix32(seed >>> 0) ^ Math.imul((index >>> 0) + 1, 0x9e3779b9));
+}
+
 /**
  * `n` numbers uniform in [-scale, scale] from a linear congruential generator
  * (Numerical Recipes' constants): the fixed weights of the probe and toy

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lcgUniform, mixSeed, mulberry32 } from '../../src/core/random';
+import { lcgUniform, mixSeed, mulberry32, streamSeed } from '../../src/core/random';
 
 describe('mulberry32', () => {
   it('repeats a seed\'s sequence, stays in [0, 1), and differs between seeds', () => {
@@ -31,5 +31,16 @@ describe('lcgUniform', () => {
     const xs = lcgUniform(5000, 42, 0.5);
     expect(Array.from(xs).every((x) => Math.abs(x) <= 0.5)).toBe(true);
     expect(lcgUniform(5000, 42, 0.5)).toEqual(xs);
+  });
+});
+
+describe('streamSeed', () => {
+  it('gives every (seed, index) pair of a 100 × 100 grid its own seed, repeatably', () => {
+    const seen = new Set<number>();
+    for (let seed = 0; seed < 100; seed++) for (let i = 0; i < 100; i++) seen.add(streamSeed(seed, i));
+    expect(seen.size).toBe(10_000);
+    expect(streamSeed(3, 4)).toBe(streamSeed(3, 4));
+    // The pair that `seed + index` would confuse.
+    expect(streamSeed(0, 1)).not.toBe(streamSeed(1, 0));
   });
 });

@@ -9,8 +9,10 @@
  * extras) over noisy copies of the image. The noise level is σ as a fraction
  * of the network's input range: the paper divides by x_max − x_min of the
  * image (§3.1); the net's range makes one level mean the same noise on every
- * image. The noise is drawn from `seed`, so a figure redraws the same map.
+ * image. The noise is drawn from `seed`, so a figure redraws the same map;
+ * each sample has its own stream of that seed, independent of other seeds'.
  */
+import { streamSeed } from '../random';
 import { tf } from '../tf';
 import type { AttributionInput, AttributionMap, AttributionMethod } from './types';
 
@@ -65,7 +67,7 @@ export function smoothGrad(
       for (let i = 0; i < samples; i++) {
         input.signal?.throwIfAborted();
         const image = tf.tidy(() =>
-          tf.add(input.image, tf.randomNormal(input.image.shape, 0, noise * (hi - lo), 'float32', seed + i)),
+          tf.add(input.image, tf.randomNormal(input.image.shape, 0, noise * (hi - lo), 'float32', streamSeed(seed, i))),
         );
         try {
           maps.push(await method.attribute({ ...input, image: image as typeof input.image }));

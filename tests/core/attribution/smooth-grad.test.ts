@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../../src/core/tf';
+import { streamSeed } from '../../../src/core/random';
 import { SMOOTH_GRAD_DEFAULTS, smoothGrad } from '../../../src/core/attribution/smooth-grad';
 import { saliency, saliencyMethod } from '../../../src/core/attribution/saliency';
 import { gradCamMethod } from '../../../src/core/attribution/grad-cam';
@@ -40,7 +41,7 @@ describe.each(NODE_BACKENDS)('SmoothGrad on %s', (backend) => {
     // The same noise, drawn by hand: σ = 0.2 of the range [0, 1].
     const sum = new Float64Array(a.data.length);
     for (let i = 0; i < 4; i++) {
-      const noisy = tf.tidy(() => tf.add(image, tf.randomNormal(image.shape, 0, 0.2, 'float32', 9 + i))) as typeof image;
+      const noisy = tf.tidy(() => tf.add(image, tf.randomNormal(image.shape, 0, 0.2, 'float32', streamSeed(9, i)))) as typeof image;
       (await saliency({ net, image: noisy, target: TARGET })).data.forEach((v, j) => (sum[j] += v));
       noisy.dispose();
     }
@@ -69,5 +70,44 @@ describe.each(NODE_BACKENDS)('SmoothGrad on %s', (backend) => {
     await expect(smoothGrad(saliencyMethod, { samples: 0 }).attribute({ net, image, target: TARGET })).rejects.toThrow(RangeError);
     image.dispose();
     net.dispose();
+  });
+});
+
+describe('SmoothGrad noise streams', () => {
+  /** The noise of every sample, as the wrapped method sees it: its input minus the clean image. */
+  async function drawnNoise(seed: number, samples: number): Promise<Float32Array[]> {
+    const net = twoConvNet();
+    const image = tf.zeros([1, 32, 32, 3]) as tf.Tensor4D;
+    const seen: Float32Array[] = [];
+    const recorder: AttributionMethod = {
+      ...saliencyMethod,
+      async attribute({ image: noisy }) {
+        const data = (await noisy.data()) as Float32Array;
+        seen.push(data.slice());
+        return { width: 1, height: 1, data: new Float32Array(1), signed: false };
+      },
+    };
+    await smoothGrad(recorder, { samples, noise: 0.2, seed }).attribute({ net, image, target: TARGET });
+    image.dispose();
+    net.dispose();
+    return seen;
+  }
+
+  const correlation = (a: Float32Array, b: Float32Array) => {
+    let [ab, aa, bb] = [0, 0, 0];
+    for (let i = 0; i < a.length; i++) [ab, aa, bb] = [ab + a[i]! * b[i]!, aa + a[i]! * a[i]!, bb + b[i]! * b[i]!];
+    return ab / Math.sqrt(aa * bb);
+  };
+
+  it('gives neighbouring seeds independent noise: no sample of seed 0 reappears under seed 1', async () => {
+    await useBackend('cpu');
+    const [zero, one] = [await drawnNoise(0, 50), await drawnNoise(1, 50)];
+    // 3,072 values a sample: independent draws correlate by about ±0.02, so 0.1 is far out in the tail.
+    let largest = 0;
+    for (const a of zero) for (const b of one) largest = Math.max(largest, Math.abs(correlation(a, b)));
+    expect(largest).toBeLessThan(0.1);
+    for (let i = 0; i < zero.length; i++) {
+      for (let j = i + 1; j < zero.length; j++) expect(Math.abs(correlation(zero[i]!, zero[j]!))).toBeLessThan(0.1);
+    }
   });
 });
