@@ -19,22 +19,47 @@ function checkLengths(a: ArrayLike<number>, b: ArrayLike<number>): void {
 }
 
 /**
- * Pearson correlation. Identical inputs give 1; when one input is constant no
- * linear relation can be measured and the result is 0.
+ * Pearson correlation, or NaN when either input is constant: a constant has no
+ * variance, so the correlation is 0/0, undefined even for two identical
+ * constants (nothing varies that could vary together).
  */
 export function pearson(a: ArrayLike<number>, b: ArrayLike<number>): number {
   checkLengths(a, b);
   const [ma, mb] = [mean(a), mean(b)];
-  let [sab, saa, sbb, same] = [0, 0, 0, true];
+  let [sab, saa, sbb] = [0, 0, 0];
   for (let i = 0; i < a.length; i++) {
     const [da, db] = [a[i]! - ma, b[i]! - mb];
     sab += da * db;
     saa += da * da;
     sbb += db * db;
-    same &&= a[i] === b[i];
   }
-  if (same) return 1;
-  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : 0;
+  return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : NaN;
+}
+
+/** Whether every value equals the first. */
+function isConstant(a: ArrayLike<number>): boolean {
+  for (let i = 1; i < a.length; i++) if (a[i] !== a[0]) return false;
+  return true;
+}
+
+/**
+ * Why two maps cannot be scored, or null when they can. A constant map (an
+ * all-zero gradient, say) ranks no pixel above another and has no structure:
+ * its rank correlation is undefined, and its SSIM with another constant map
+ * would read as "alike" (two all-zero maps score 1) although neither explains
+ * anything. `names` say which map is which in the reason.
+ */
+export function incomparableReason(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  names: [string, string] = ['the first map', 'the second map'],
+): string | null {
+  const flat = [isConstant(a), isConstant(b)];
+  const what = (i: number, m: ArrayLike<number>) => `${names[i]} is ${m[0] === 0 ? 'zero everywhere' : 'constant'}`;
+  if (flat[0] && flat[1]) return `${what(0, a)} and ${what(1, b)}: there is nothing to compare`;
+  if (flat[0]) return `${what(0, a)}, so it ranks no pixel above another`;
+  if (flat[1]) return `${what(1, b)}, so it ranks no pixel above another`;
+  return null;
 }
 
 /** Ranks from 1, ties sharing the mean of their ranks. */
@@ -50,7 +75,7 @@ export function ranks(a: ArrayLike<number>): Float64Array {
   return out;
 }
 
-/** Spearman rank correlation: Pearson of the ranks, ties averaged. */
+/** Spearman rank correlation: Pearson of the ranks, ties averaged; NaN when either input is constant. */
 export function spearman(a: ArrayLike<number>, b: ArrayLike<number>): number {
   checkLengths(a, b);
   return pearson(ranks(a), ranks(b));

@@ -1,12 +1,24 @@
 import { describe, expect, it } from 'vitest';
-import { pearson, ranks, spearman, ssim } from '../../../src/core/attribution/similarity';
+import { incomparableReason, pearson, ranks, spearman, ssim } from '../../../src/core/attribution/similarity';
 
 describe('map similarity', () => {
-  it('Pearson: ±1 for linear relations, 0 when one side is constant, 1 for identical inputs', () => {
+  it('Pearson: ±1 for linear relations, undefined (NaN) when either side is constant, identical or not', () => {
     expect(pearson([1, 2, 3], [2, 4, 6])).toBeCloseTo(1, 12);
     expect(pearson([1, 2, 3], [3, 2, 1])).toBeCloseTo(-1, 12);
-    expect(pearson([1, 2, 3], [5, 5, 5])).toBe(0);
-    expect(pearson([5, 5, 5], [5, 5, 5])).toBe(1);
+    expect(pearson([1, 2, 3], [5, 5, 5])).toBeNaN();
+    expect(pearson([5, 5, 5], [5, 5, 5])).toBeNaN();
+    expect(pearson([5, 5, 5], [2, 2, 2])).toBeNaN();
+    expect(spearman([0, 0, 0, 0], [0, 0, 0, 0])).toBeNaN();
+  });
+
+  it('says why constant maps cannot be scored, naming the map, and lets varying maps through', () => {
+    const names: [string, string] = ['the trained map', 'the randomised map'];
+    expect(incomparableReason([0, 0, 0], [0, 0, 0], names)).toBe(
+      'the trained map is zero everywhere and the randomised map is zero everywhere: there is nothing to compare',
+    );
+    expect(incomparableReason([1, 2, 3], [4, 4, 4], names)).toBe('the randomised map is constant, so it ranks no pixel above another');
+    expect(incomparableReason([0, 0, 0], [1, 2, 3], names)).toMatch(/^the trained map is zero everywhere/);
+    expect(incomparableReason([1, 2, 3], [3, 1, 2], names)).toBeNull();
   });
 
   it('ranks share ties; Spearman is 1 for any increasing transform and matches a hand-solved case with ties', () => {
