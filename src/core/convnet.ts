@@ -28,6 +28,22 @@ export interface LayerSummary {
   outputShape: number[];
   /** Number of weights the layer holds. */
   params: number;
+  /**
+   * How each output cell depends on the input's cells, when the layer is a convolution, a pooling or a
+   * pointwise layer (ReLU, batch normalisation: kernel 1, stride 1); absent when it is none of these
+   * (dense, merge, reshape) or the adapter cannot tell. Receptive fields are computed from it
+   * (receptive-field.ts).
+   */
+  geometry?: LayerGeometry;
+}
+
+/** The spatial wiring of a convolution or pooling layer, per axis [rows, columns], as TensorFlow defines it. */
+export interface LayerGeometry {
+  kernel: [number, number];
+  stride: [number, number];
+  dilation: [number, number];
+  /** 'same' pads so that the output has ⌈n / stride⌉ cells (TensorFlow splits the padding, the extra cell after). */
+  padding: 'same' | 'valid';
 }
 
 /** What a network supports, with the reason when it does not. */

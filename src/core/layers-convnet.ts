@@ -23,6 +23,7 @@ import {
   type ConvNetMeta,
   type ForwardOptions,
   type ForwardResult,
+  type LayerGeometry,
   type LayerKind,
   type LayerSummary,
   DEFAULT_INPUT_RANGE,
@@ -130,6 +131,28 @@ function withValues<T>(variables: readonly LayerVariable[], values: readonly Ten
   } finally {
     for (const v of swapped) delete v.read;
   }
+}
+
+/** Layers that act on each cell alone (kernel 1, stride 1), so receptive fields pass through them unchanged. */
+const POINTWISE = new Set([
+  'ReLU', 'Activation', 'BatchNormalization', 'LeakyReLU', 'ELU', 'PReLU', 'ThresholdedReLU', ...INFERENCE_IDENTITY,
+]);
+
+/** The spatial wiring of a 2-D convolution, pooling or pointwise layer (channels last); undefined for any other. */
+function geometryOf(layer: Layer): LayerGeometry | undefined {
+  const type = layer.getClassName();
+  const config = layer.getConfig();
+  if (POINTWISE.has(type)) return { kernel: [1, 1], stride: [1, 1], dilation: [1, 1], padding: 'valid' };
+  if (config['dataFormat'] === 'channelsFirst') return undefined;
+  const padding = config['padding'] === 'same' ? 'same' : 'valid';
+  if (type === 'Conv2D' || type === 'DepthwiseConv2D' || type === 'SeparableConv2D') {
+    return { kernel: pair(config['kernelSize']), stride: pair(config['strides'] ?? 1), dilation: pair(config['dilationRate'] ?? 1), padding };
+  }
+  if (type === 'MaxPooling2D' || type === 'AveragePooling2D') {
+    const kernel = pair(config['poolSize']);
+    return { kernel, stride: config['strides'] == null ? kernel : pair(config['strides']), dilation: [1, 1], padding };
+  }
+  return undefined;
 }
 
 function isNestedModel(layer: Layer): boolean {
@@ -258,7 +281,15 @@ export function layersConvNet(model: LayersModel, meta: ConvNetMeta): ConvNet & 
     });
     outputOf.set(layer.name, node.outputTensors[0]!.id);
     for (const t of node.outputTensors) sources.set(t.id, { name: layer.name, type, node });
-    layers.push({ name: layer.name, kind: role.kind, type, outputShape: shapeOf(node.outputTensors[0]!), params: layer.countParams() });
+    const geometry = geometryOf(layer);
+    layers.push({
+      name: layer.name,
+      kind: role.kind,
+      type,
+      outputShape: shapeOf(node.outputTensors[0]!),
+      params: layer.countParams(),
+      ...(geometry ? { geometry } : {}),
+    });
   }
 
   // The logits: the model's single output, or the input of an output softmax layer.
