@@ -14,6 +14,7 @@ import { type Mask, describeRegions, energyInsideMask, gradientImage, topRegions
 import { ATTRIBUTION_METHODS } from '../src/core/attribution/registry';
 import type { AttributionMap, AttributionMethod, Target } from '../src/core/attribution/types';
 import type { ConvNet } from '../src/core/convnet';
+import { formatNumber } from '../src/core/format';
 import { type RgbaImage, tensorToImage } from '../src/core/image';
 import { tf } from '../src/core/tf';
 import { readUrlState, writeUrlState } from '../src/browser/url-state';
@@ -227,7 +228,7 @@ export class CnnAttributionCompare extends LitElement {
     const map = await method.attribute({ net, image, target });
     const picture = gradientImage(map);
     const colourReadout = picture
-      ? [`Largest |g| = ${picture.maxAbs.toExponential(2)}; mid-grey is zero.`, signShares(map.channels!.data)]
+      ? [`Largest |g| = ${formatNumber(picture.maxAbs)}; mid-grey is zero.`, signShares(map.channels!.data)]
       : [];
     const mapReadout = [`Strongest regions: ${describeRegions(topRegions(map))}.`];
     if (mask && mask.width === map.width && mask.height === map.height) {

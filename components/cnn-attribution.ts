@@ -22,6 +22,7 @@ import { ATTRIBUTION_METHODS, isAttributionMethodId } from '../src/core/attribut
 import type { AttributionMap, AttributionMethod, AttributionOptions } from '../src/core/attribution/types';
 import { type RgbaImage, tensorToImage } from '../src/core/image';
 import { type ClassScores, chosenClass, classScores } from '../src/core/convnet';
+import { formatNumber } from '../src/core/format';
 import { readUrlState, writeUrlState } from '../src/browser/url-state';
 import { sampleTensor } from '../src/browser/workbench';
 import { RunSlot } from './run-slot';
@@ -223,12 +224,12 @@ export class CnnAttribution extends LitElement {
     return html`<details>
       <summary>Intermediate quantities</summary>
       ${Object.entries(extras).map(([name, value]) => {
-        if (typeof value === 'number') return html`<p>${name} = ${value.toPrecision(4)}</p>`;
+        if (typeof value === 'number') return html`<p>${name} = ${formatNumber(value, 4)}</p>`;
         const ranked = value.map((v, i) => [v, i] as const).sort((a, b) => Math.abs(b[0]) - Math.abs(a[0]));
         return html`<table>
           <caption>${name}: ${value.length} values, largest by magnitude</caption>
           <tr><th scope="col">index</th><th scope="col">value</th></tr>
-          ${ranked.slice(0, 8).map(([v, i]) => html`<tr><td>${i}</td><td>${v.toPrecision(4)}</td></tr>`)}
+          ${ranked.slice(0, 8).map(([v, i]) => html`<tr><td>${i}</td><td>${formatNumber(v, 4)}</td></tr>`)}
         </table>`;
       })}
     </details>`;

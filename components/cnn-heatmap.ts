@@ -13,6 +13,7 @@ import {
   autoScale,
   colormapTable,
 } from '../src/core/colormap';
+import { formatNumber } from '../src/core/format';
 import { baseStyles } from './theme';
 
 /** RGBA pixels, as canvases and ImageData hold them. */
@@ -172,14 +173,12 @@ export class CnnHeatmap extends LitElement {
   override render() {
     if (!this.image) return html`<p class="muted">No image yet.</p>`;
     const { min, max } = this.scale;
-    const fmt = (v: number) =>
-      v === 0 ? '0' : Math.abs(v) >= 100 || Math.abs(v) < 0.01 ? v.toExponential(1) : v.toFixed(2);
     return html`<figure>
       <figcaption>${this.label}</figcaption>
       <canvas class="view" role="img" aria-label=${`${this.label}. ${this.readout.join(' ')}`}></canvas>
       ${this.map
         ? html`<div class="scale" aria-label="Colour scale">
-            <span>${fmt(min)}</span><canvas class="bar" aria-hidden="true"></canvas><span>${fmt(max)}</span>
+            <span>${formatNumber(min)}</span><canvas class="bar" aria-hidden="true"></canvas><span>${formatNumber(max)}</span>
           </div>`
         : nothing}
       ${this.readout.length
