@@ -15,10 +15,10 @@
 import { LitElement, css, html, nothing, svg } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { ATTRIBUTION_METHODS, isAttributionMethodId } from '../src/core/attribution/registry';
-import { type RandomizationMode, type SanityStep, hasWeightAccess, parameterRandomization } from '../src/core/attribution/sanity-check';
+import { type RandomizationMode, type SanityStep, parameterRandomization, randomizationOrder } from '../src/core/attribution/sanity-check';
 import type { AttributionMap, AttributionMethod } from '../src/core/attribution/types';
 import { applyColormap } from '../src/core/colormap';
-import { classScores } from '../src/core/convnet';
+import { classScores, hasWeightAccess } from '../src/core/convnet';
 import { readUrlState, writeUrlState } from '../src/browser/url-state';
 import { sampleTensor } from '../src/browser/workbench';
 import { RunSlot } from './run-slot';
@@ -185,14 +185,14 @@ export class CnnSanityCheck extends LitElement {
     if (!hasWeightAccess(net)) {
       this.phase = 'idle';
       this.notice =
-        `${net.title} is a converted graph model: it does not expose its layers' weights, so they cannot be randomised ` +
-        'and the sanity check cannot run. Choose one of the book’s networks or a tfjs-layers model.';
+        `${net.title} does not expose its layers' weights, so they cannot be randomised ` +
+        'and the sanity check cannot run. Choose one of the book’s networks, a tfjs-layers model or a graph model.';
       return;
     }
     const signal = this.runs.start();
     const methods = this.chosen;
     const mode = this.mode;
-    this.order = net.layers.filter((l) => l.params > 0).map((l) => l.name).reverse();
+    this.order = randomizationOrder(net);
     this.phase = 'running';
     // The cascade computes the trained maps, then each step's maps, method by method: count the calls for
     // progress, and let the page paint and take input between them (the maps themselves are synchronous work).

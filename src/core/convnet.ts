@@ -74,8 +74,31 @@ export interface ForwardResult {
   activations: Record<string, Tensor>;
 }
 
-/** A convolutional network the book can dissect. */
-export interface ConvNet {
+/**
+ * Reading and replacing a network's weights, which the sanity checks (parameter randomisation) need.
+ * Optional on {@link ConvNet}: an adapter implements both methods where its weights can be read, and
+ * {@link hasWeightAccess} tells whether a network does.
+ */
+export interface WeightAccess {
+  /**
+   * The tensors of the layer's weights (kernel, bias, ...) that randomising it replaces, borrowed: not to
+   * be disposed. Empty for layers without such weights.
+   */
+  layerWeights(layer: string): readonly Tensor[];
+  /**
+   * The same network with the named layers' weights replaced, tensor for tensor as `layerWeights` lists
+   * them; it borrows all tensors, so its dispose() frees nothing.
+   */
+  withLayerWeights(replacements: Record<string, readonly Tensor[]>): ConvNet;
+}
+
+/** Whether `net` implements {@link WeightAccess}. */
+export function hasWeightAccess(net: ConvNet): net is ConvNet & WeightAccess {
+  return typeof net.layerWeights === 'function' && typeof net.withLayerWeights === 'function';
+}
+
+/** A convolutional network the book can dissect; {@link WeightAccess} where its weights can be read. */
+export interface ConvNet extends Partial<WeightAccess> {
   /** Stable identifier, e.g. 'fashion-vgg' or the file name of a reader's model. */
   readonly id: string;
   /** Human-readable name. */

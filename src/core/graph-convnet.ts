@@ -9,6 +9,11 @@
  * node as a feed). What a graph cannot do is change how gradients cross its
  * ReLUs: they are fixed ops, often fused into the convolutions, so only plain
  * backpropagation is available.
+ *
+ * It implements {@link WeightAccess} for the sanity checks: a convolution's or
+ * matrix product's weights are the float constants (Const nodes) feeding it,
+ * and `withLayerWeights` runs the graph with other tensors fed in their place
+ * (a constant two such nodes share is replaced for both).
  */
 import type { GraphModel } from '@tensorflow/tfjs-converter';
 import {
@@ -18,6 +23,7 @@ import {
   type ForwardResult,
   type LayerKind,
   type LayerSummary,
+  type WeightAccess,
   DEFAULT_INPUT_RANGE,
   ModelLoadError,
   assertKnownLayer,
@@ -80,9 +86,10 @@ function placeholderShape(node: GraphNodeJson): number[] | null {
  * Wraps a graph model as a {@link ConvNet}. `graph` is the model.json's `modelTopology`.
  * Runs the graph once on a blank image to learn every node's output shape, which
  * also surfaces ops this backend cannot run (thrown as a `ModelLoadError`).
- * The ConvNet owns the model: `dispose()` disposes it.
+ * The ConvNet owns the model: `dispose()` disposes it. Views made by `withLayerWeights`
+ * borrow the model and the replacement tensors: their `dispose()` frees nothing.
  */
-export function graphConvNet(model: GraphModel, graph: GraphDefJson, meta: ConvNetMeta): ConvNet {
+export function graphConvNet(model: GraphModel, graph: GraphDefJson, meta: ConvNetMeta): ConvNet & WeightAccess {
   const nodes = new Map(graph.node.map((n) => [n.name, n]));
   const placeholders = graph.node.filter((n) => n.op === 'Placeholder');
   if (placeholders.length !== 1) {
@@ -134,8 +141,26 @@ export function graphConvNet(model: GraphModel, graph: GraphDefJson, meta: ConvN
   const camLayer = camNode && kindOf(camNode) === 'gap' ? (source(inputs(camNode)[0]!)?.name ?? null) : null;
   if (!camLayer) notes.push('CAM needs global average pooling followed by at most one dense layer at the end; Grad-CAM works on any conv layer.');
 
+  // The Const nodes holding a conv or dense node's float weights, in input order.
+  const weightNodes = new Map(
+    layers
+      .filter((l) => l.kind === 'conv' || l.kind === 'dense')
+      .map((l) => [
+        l.name,
+        inputs(nodes.get(l.name)!)
+          .map((ref) => source(ref))
+          .filter((n): n is GraphNodeJson => n?.op === 'Const' && weights[n.name]?.[0]?.dtype === 'float32')
+          .map((n) => n.name),
+      ]),
+  );
+  const weightsOf = (layer: string): string[] => {
+    assertKnownLayer(layer, byName);
+    return weightNodes.get(layer) ?? [];
+  };
+
   const known = new Set(nodes.keys());
-  return {
+  // `replaced`: tensors fed in place of Const nodes, by node name; `owner`: whether dispose() frees the model.
+  const view = (replaced: ReadonlyMap<string, Tensor>, owner: boolean): ConvNet & WeightAccess => ({
     id: meta.id,
     title: meta.title,
     format: 'graph',
@@ -154,7 +179,7 @@ export function graphConvNet(model: GraphModel, graph: GraphDefJson, meta: ConvN
       const capture = [...new Set(options.capture ?? [])];
       for (const name of capture) assertKnownLayer(name, known);
       if (options.from) assertKnownLayer(options.from, known);
-      const feed = { [options.from ?? input.name]: x };
+      const feed = { ...Object.fromEntries(replaced), [options.from ?? input.name]: x };
       const wanted = [roles.logitLayer, ...capture.filter((c) => c !== roles.logitLayer)];
       let outs: Tensor[];
       try {
@@ -170,10 +195,27 @@ export function graphConvNet(model: GraphModel, graph: GraphDefJson, meta: ConvN
       for (const name of capture) activations[name] = value.get(name)!;
       return { logits: toLogits(value.get(roles.logitLayer)!), activations };
     },
-    dispose() {
-      model.dispose();
+    layerWeights(layer: string): readonly Tensor[] {
+      return weightsOf(layer).map((name) => replaced.get(name) ?? weights[name]![0]!);
     },
-  };
+    withLayerWeights(replacements: Record<string, readonly Tensor[]>) {
+      const fed = new Map(replaced);
+      for (const [layer, values] of Object.entries(replacements)) {
+        const names = weightsOf(layer);
+        const shapes = (ts: readonly Tensor[]) => JSON.stringify(ts.map((t) => t.shape));
+        const own = names.map((name) => weights[name]![0]!);
+        if (shapes(values) !== shapes(own)) {
+          throw new Error(`'${layer}' has weights of shapes ${shapes(own)}; the replacements have ${shapes(values)}.`);
+        }
+        names.forEach((name, i) => fed.set(name, values[i]!));
+      }
+      return view(fed, false);
+    },
+    dispose() {
+      if (owner) model.dispose();
+    },
+  });
+  return view(new Map(), true);
 }
 
 /** A reader-facing sentence for tfjs-converter's errors about ops it cannot run, or null. */

@@ -26,6 +26,7 @@ import {
   type LayerGeometry,
   type LayerKind,
   type LayerSummary,
+  type WeightAccess,
   DEFAULT_INPUT_RANGE,
   ModelLoadError,
   assertKnownLayer,
@@ -33,7 +34,6 @@ import {
   resolveRoles,
   toLogits,
 } from './convnet';
-import type { WeightAccess } from './attribution/sanity-check';
 import { type ReluRule, reluWithRule } from './relu-rules';
 import { tf, type Tensor, type Tensor2D, type Tensor4D } from './tf';
 

@@ -15,27 +15,13 @@
  * standard deviation of the tensor it replaces (so the scale of the
  * activations is kept; a zero bias stays zero).
  *
- * ConvNet exposes no weights, so the check needs {@link WeightAccess}, an
- * optional extension a network implements to take part (toy-net.ts does).
+ * The check needs the network's optional {@link WeightAccess} (convnet.ts):
+ * the toy nets, layers models and graph models implement it.
  */
-import type { ConvNet } from '../convnet';
+import { type ConvNet, type WeightAccess, hasWeightAccess } from '../convnet';
 import { tf, type Tensor } from '../tf';
 import { spearman, ssim } from './similarity';
 import type { AttributionInput, AttributionMap, AttributionMethod } from './types';
-
-/** What a ConvNet offers for the sanity checks: read a layer's weights, and a view with some replaced. */
-export interface WeightAccess {
-  /** The layer's trainable tensors (kernel, bias, ...), borrowed: not to be disposed. Empty for layers without weights. */
-  layerWeights(layer: string): readonly Tensor[];
-  /** The same network with the named layers' weights replaced; it borrows all tensors, so its dispose() frees nothing. */
-  withLayerWeights(replacements: Record<string, readonly Tensor[]>): ConvNet;
-}
-
-/** Whether `net` implements {@link WeightAccess}. */
-export function hasWeightAccess(net: ConvNet): net is ConvNet & WeightAccess {
-  const n = net as Partial<WeightAccess>;
-  return typeof n.layerWeights === 'function' && typeof n.withLayerWeights === 'function';
-}
 
 /** `net` with `layers` re-initialised from `seed` (the same layer gets the same weights in every call); dispose() frees them. */
 export function withRandomizedLayers(
@@ -55,6 +41,11 @@ export function withRandomizedLayers(
     ),
   ) as Record<string, Tensor[]>;
   return { net: net.withLayerWeights(replacements), dispose: () => tf.dispose(Object.values(replacements).flat()) };
+}
+
+/** The layers the test randomises, top (logits) first: those with weights to replace. */
+export function randomizationOrder(net: ConvNet & WeightAccess): string[] {
+  return net.layers.filter((l) => net.layerWeights(l.name).length > 0).map((l) => l.name).reverse();
 }
 
 /** How the layers are randomised: top-down, keeping earlier steps' layers random, or one layer at a time. */
@@ -94,7 +85,7 @@ export async function parameterRandomization(
 ): Promise<SanityStep[]> {
   const { net } = input;
   if (!hasWeightAccess(net)) throw new Error(`${net.title} does not expose its weights, so it cannot be randomised`);
-  const order = net.layers.filter((l) => l.params > 0).map((l) => l.name).reverse();
+  const order = randomizationOrder(net);
   signal?.throwIfAborted();
   const reference = await mapsOf(methods, input);
   const steps: SanityStep[] = [];

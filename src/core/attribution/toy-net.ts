@@ -4,11 +4,10 @@
  * workloads of the benchmark. They implement {@link ConvNet} in full, and
  * {@link WeightAccess} so the sanity checks can randomise their layers.
  */
-import type { ConvNet, ForwardOptions, ForwardResult, LayerKind, LayerSummary } from '../convnet';
+import type { ConvNet, ForwardOptions, ForwardResult, LayerKind, LayerSummary, WeightAccess } from '../convnet';
 import { reluWithRule } from '../relu-rules';
 import { lcgUniform } from '../random';
 import { tf, type Tensor, type Tensor2D, type Tensor4D } from '../tf';
-import type { WeightAccess } from './sanity-check';
 
 /** One layer of a toy net. Weights left out are drawn from the net's seed (He-uniform, biases in ±0.1). */
 export type ToyLayer =

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../../src/core/tf';
-import { cascadingRandomization, hasWeightAccess, parameterRandomization, withRandomizedLayers } from '../../../src/core/attribution/sanity-check';
+import { cascadingRandomization, parameterRandomization, withRandomizedLayers } from '../../../src/core/attribution/sanity-check';
+import { hasWeightAccess } from '../../../src/core/convnet';
 import { saliencyMethod } from '../../../src/core/attribution/saliency';
 import { gradCamMethod } from '../../../src/core/attribution/grad-cam';
 import { guidedBackpropMethod } from '../../../src/core/attribution/guided-backprop';
