@@ -22,6 +22,7 @@ import { WorkbenchLink } from './workbench-link';
 import './cnn-heatmap';
 import './cnn-input-bar';
 import { baseStyles, controlRowStyles, numberTableStyles } from './theme';
+import { errorMessage } from '../src/core/errors';
 
 /** The settings in pixel levels (1/255 of the input range), from ADVERSARIAL_DEFAULTS (Kurakin et al. 2016, §2.2). */
 export const ADVERSARIAL_LEVELS = {
@@ -173,7 +174,7 @@ export class CnnAdversarial extends LitElement {
       if (this.preparedFor[0] !== net || this.preparedFor[1] !== sample) return;
       Object.assign(this, { logits: values, original: shown });
     } catch (err) {
-      this.error = err instanceof Error ? err.message : String(err);
+      this.error = errorMessage(err);
     } finally {
       image.dispose();
     }
@@ -219,7 +220,7 @@ export class CnnAdversarial extends LitElement {
       if (result.aborted) this.message ||= `The run was cancelled after ${result.history.length - 1} of ${steps} steps.`;
     } catch (err) {
       if (this.runs.isCurrent(signal)) {
-        this.error = err instanceof Error ? err.message : String(err);
+        this.error = errorMessage(err);
         this.phase = 'idle';
       }
     } finally {

@@ -24,6 +24,7 @@ import { WorkbenchLink } from './workbench-link';
 import './cnn-heatmap';
 import './cnn-input-bar';
 import { baseStyles, controlRowStyles } from './theme';
+import { errorMessage } from '../src/core/errors';
 
 /** The three rules, as registry ids, in the order of the chapter's equations. */
 export const COMPARED_METHODS = ['saliency', 'deconvnet', 'guided-backprop'] as const;
@@ -204,7 +205,7 @@ export class CnnAttributionCompare extends LitElement {
       if (signal.aborted) return;
       Object.assign(this, { logits, channelMeans: means, panels, explained, input: shown, elapsed });
     } catch (err) {
-      if (!signal.aborted) this.error = err instanceof Error ? err.message : String(err);
+      if (!signal.aborted) this.error = errorMessage(err);
     } finally {
       image.dispose();
       if (this.runs.isCurrent(signal)) this.busy = false;

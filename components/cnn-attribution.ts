@@ -31,6 +31,7 @@ import type { ValueMap } from './cnn-heatmap';
 import './cnn-heatmap';
 import './cnn-input-bar';
 import { baseStyles, controlRowStyles, numberTableStyles } from './theme';
+import { errorMessage } from '../src/core/errors';
 
 /** SmoothGrad defaults (Smilkov et al. 2017, §3: 10–20% noise; the map settles by about 50 samples). */
 export const SMOOTH_DEFAULTS = { samples: 25, noise: 0.15 } as const;
@@ -141,7 +142,7 @@ export class CnnAttribution extends LitElement {
       }
       Object.assign(this, { scores, map, view: full, readout: lines, input: shown, elapsed });
     } catch (err) {
-      if (!signal.aborted) this.error = err instanceof Error ? err.message : String(err);
+      if (!signal.aborted) this.error = errorMessage(err);
     } finally {
       image.dispose();
       if (this.runs.isCurrent(signal)) this.busy = false;

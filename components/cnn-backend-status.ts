@@ -12,6 +12,7 @@ import { BACKENDS, type BackendInfo, type BackendName } from '../src/core/backen
 import { ENGINE_CHANGE_EVENT, getEngine, requestedBackend, switchBackend } from '../src/browser/engine';
 import { tf } from '../src/core/tf';
 import { baseStyles } from './theme';
+import { errorMessage } from '../src/core/errors';
 
 const LABELS: Record<BackendName, string> = { webgl: 'WebGL', wasm: 'WASM', cpu: 'CPU' };
 
@@ -76,7 +77,7 @@ export class CnnBackendStatus extends LitElement {
     window.addEventListener(ENGINE_CHANGE_EVENT, this.onChange);
     getEngine().then(
       (info) => (this.info = info),
-      (err: unknown) => (this.error = err instanceof Error ? err.message : String(err)),
+      (err: unknown) => (this.error = errorMessage(err)),
     );
     this.memoryTimer = setInterval(this.readMemory, CnnBackendStatus.MEMORY_POLL_MS);
   }

@@ -18,6 +18,7 @@ import { ImageInputError, type RgbaImage } from '../src/core/image';
 import { type DecodedImage, captureVideoFrame, decodeImageBlob, loadImageUrl } from '../src/browser/image-input';
 import { readUrlState, writeUrlState } from '../src/browser/url-state';
 import { baseStyles } from './theme';
+import { errorMessage } from '../src/core/errors';
 
 /** One entry of public/images/gallery.json (written by scripts/images/build-gallery.py). */
 export interface GalleryImage {
@@ -64,7 +65,7 @@ function loadGallery(): Promise<GalleryImage[]> {
 }
 
 const message = (err: unknown) =>
-  err instanceof ImageInputError ? err.message : `The image could not be opened (${err instanceof Error ? err.message : err}).`;
+  err instanceof ImageInputError ? err.message : `The image could not be opened (${errorMessage(err)}).`;
 
 @customElement('cnn-image-picker')
 export class CnnImagePicker extends LitElement {
@@ -213,7 +214,7 @@ export class CnnImagePicker extends LitElement {
     try {
       this.gallery = await loadGallery();
     } catch (err) {
-      this.error = `The book's gallery could not be loaded (${err instanceof Error ? err.message : err}); you can still open your own image.`;
+      this.error = `The book's gallery could not be loaded (${errorMessage(err)}); you can still open your own image.`;
       return;
     }
     if (this.current || this.pending) return; // the reader was quicker
@@ -350,7 +351,7 @@ export class CnnImagePicker extends LitElement {
           ? 'The camera was not allowed. Allow it in the browser’s site settings to take a picture, or choose a file.'
           : name === 'NotFoundError'
             ? 'No camera was found on this device.'
-            : `The camera could not start (${err instanceof Error ? err.message : err}).`;
+            : `The camera could not start (${errorMessage(err)}).`;
     }
   }
 

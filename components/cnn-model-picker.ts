@@ -17,6 +17,7 @@ import { type FileLike, type LoadOptions, ModelLoadError, PROJECT_MODELS, loadCo
 import { getEngine } from '../src/browser/engine';
 import { RunSlot } from './run-slot';
 import { baseStyles } from './theme';
+import { errorMessage } from '../src/core/errors';
 
 /** Name of the event fired when a model has loaded. */
 export const MODEL_CHANGE_EVENT = 'cnn-model-change';
@@ -161,7 +162,7 @@ export class CnnModelPicker extends LitElement {
       this.dispatchEvent(new CustomEvent(MODEL_CHANGE_EVENT, { detail: { net }, bubbles: true, composed: true }));
     } catch (err) {
       if (signal.aborted) return;
-      this.error = err instanceof Error ? err.message : String(err);
+      this.error = errorMessage(err);
       if (err instanceof ModelLoadError && (err.code === 'no-conv' || err.code === 'no-logits') && err.candidates.length) {
         this.choice = { role: err.code === 'no-conv' ? 'convLayers' : 'logitLayer', candidates: err.candidates };
       }

@@ -17,6 +17,7 @@ import { type BlockReason, type ReluTables, blockReason, computeReluTables } fro
 import { getEngine } from '../src/browser/engine';
 import { readUrlState, writeUrlState } from '../src/browser/url-state';
 import { baseStyles } from './theme';
+import { errorMessage } from '../src/core/errors';
 
 /** The example every course uses (Springenberg et al. 2015, fig. 1; CS231n). */
 export const DEFAULT_FORWARD: Grid = [
@@ -199,7 +200,7 @@ export class CnnReluBackward extends LitElement {
       const tables = await computeReluTables(grids.forward, grids.upstream);
       if (run === this.run) this.tables = tables;
     } catch (err) {
-      if (run === this.run) this.error = `The tables could not be computed: ${err instanceof Error ? err.message : err}`;
+      if (run === this.run) this.error = `The tables could not be computed: ${errorMessage(err)}`;
     }
   }
 

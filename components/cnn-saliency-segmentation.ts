@@ -35,6 +35,7 @@ import { WorkbenchLink } from './workbench-link';
 import './cnn-heatmap';
 import './cnn-input-bar';
 import { baseStyles } from './theme';
+import { errorMessage } from '../src/core/errors';
 
 /** The maps that can seed the segmentation, as registry ids. */
 export const SEGMENTATION_MAPS = ['saliency', 'smooth-grad-saliency'] as const;
@@ -279,7 +280,7 @@ export class CnnSaliencySegmentation extends LitElement {
       void this.segment();
     } catch (err) {
       if (!signal.aborted) {
-        this.error = err instanceof Error ? err.message : String(err);
+        this.error = errorMessage(err);
         this.mapping = false;
       }
     } finally {
@@ -297,7 +298,7 @@ export class CnnSaliencySegmentation extends LitElement {
     try {
       this.seeds = seedsFromSaliency(saliency.data, foreground, background);
     } catch (err) {
-      Object.assign(this, { seeds: null, result: null, segmenting: false, error: err instanceof Error ? err.message : String(err) });
+      Object.assign(this, { seeds: null, result: null, segmenting: false, error: errorMessage(err) });
       return;
     }
     this.error = null;
@@ -316,7 +317,7 @@ export class CnnSaliencySegmentation extends LitElement {
       if (signal.aborted) return;
       Object.assign(this, { result, segmentTime: performance.now() - t0, segmenting: false });
     } catch (err) {
-      if (!signal.aborted) Object.assign(this, { error: err instanceof Error ? err.message : String(err), segmenting: false });
+      if (!signal.aborted) Object.assign(this, { error: errorMessage(err), segmenting: false });
     }
   }
 

@@ -25,6 +25,7 @@ import { RunSlot } from './run-slot';
 import { WorkbenchLink } from './workbench-link';
 import './cnn-input-bar';
 import { baseStyles, numberTableStyles } from './theme';
+import { errorMessage } from '../src/core/errors';
 
 /** The methods of Adebayo et al.'s Figure 2 that the registry has: gradient, guided backprop, Grad-CAM. */
 export const SANITY_METHODS = 'saliency guided-backprop grad-cam';
@@ -221,7 +222,7 @@ export class CnnSanityCheck extends LitElement {
     } catch (err) {
       if (!this.runs.isCurrent(signal)) return;
       if (signal.aborted) this.phase = 'cancelled';
-      else Object.assign(this, { phase: 'idle', error: err instanceof Error ? err.message : String(err) });
+      else Object.assign(this, { phase: 'idle', error: errorMessage(err) });
     } finally {
       image.dispose();
     }

@@ -3,6 +3,8 @@
  * viewport, so a chapter starts no computation the reader has not scrolled
  * to. Elements in the page's chrome (the backend status) load at once.
  */
+import { errorMessage } from '../core/errors';
+
 const modules = import.meta.glob<unknown>('../../components/cnn-*.ts');
 
 const byTag = new Map(
@@ -18,7 +20,7 @@ function load(tag: string): void {
   byTag.delete(tag);
   loader().catch((err: unknown) => {
     document.querySelectorAll(tag).forEach((el) => {
-      el.textContent = `This interactive figure could not load (${err instanceof Error ? err.message : err}). Reload the page to try again.`;
+      el.textContent = `This interactive figure could not load (${errorMessage(err)}). Reload the page to try again.`;
       el.setAttribute('role', 'alert');
     });
   });

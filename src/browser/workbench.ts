@@ -15,6 +15,7 @@ import { PROJECT_MODELS, loadProjectModel } from '../core/model-loader';
 import type { Tensor4D } from '../core/tf';
 import { getEngine } from './engine';
 import { readUrlState, writeUrlState } from './url-state';
+import { errorMessage } from '../core/errors';
 
 /** An image under study, with what is known about it. */
 export interface Sample {
@@ -132,7 +133,7 @@ class Workbench extends EventTarget {
       this.set({ net, sample, loading: false });
       this.saveUrl();
     } catch (err) {
-      if (run === this.run) this.set({ loading: false, error: `The network could not be loaded: ${err instanceof Error ? err.message : err}` });
+      if (run === this.run) this.set({ loading: false, error: `The network could not be loaded: ${errorMessage(err)}` });
     }
   }
 

@@ -32,6 +32,7 @@ import {
   toLogits,
 } from './convnet';
 import { tf, type Tensor } from './tf';
+import { errorMessage } from './errors';
 
 /** A node of a GraphDef as tfjs-converter writes it in model.json's `modelTopology`. */
 export interface GraphNodeJson {
@@ -238,7 +239,7 @@ function probeShapes(
     tf.dispose(outs);
     return shapes;
   } catch (err) {
-    const message = err instanceof Error ? err.message : String(err);
+    const message = errorMessage(err);
     throw new ModelLoadError(
       'unsupported',
       unsupportedOpMessage(message) ?? `TensorFlow.js cannot run this graph on the ${tf.getBackend()} backend: ${message}`,

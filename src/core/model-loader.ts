@@ -18,6 +18,7 @@ import { type ConvNet, type ConvNetMeta, ModelLoadError } from './convnet';
 import { type GraphDefJson, graphConvNet, unsupportedOpMessage } from './graph-convnet';
 import { layersConvNet } from './layers-convnet';
 import { tf } from './tf';
+import { errorMessage } from './errors';
 
 export { ModelLoadError } from './convnet';
 
@@ -90,7 +91,7 @@ function urlSource(url: string, fetcher: Fetcher, signal?: AbortSignal): ModelSo
       response = await fetcher(target, signal ? { signal } : {});
     } catch (err) {
       if (signal?.aborted) throw err;
-      throw new ModelLoadError('fetch', `Could not download ${target}: ${err instanceof Error ? err.message : err}.`);
+      throw new ModelLoadError('fetch', `Could not download ${target}: ${errorMessage(err)}.`);
     }
     return response.ok ? response.arrayBuffer() : response.status;
   };
@@ -163,7 +164,7 @@ function parseModelJson(buffer: ArrayBuffer, label: string): { json: ModelJson; 
       'not-json',
       body.trimStart().startsWith('<')
         ? `${label} is a web page (HTML), not a model file: check the address.`
-        : `${label} is not valid JSON (${err instanceof Error ? err.message : err}), so it cannot be a TensorFlow.js model.json.`,
+        : `${label} is not valid JSON (${errorMessage(err)}), so it cannot be a TensorFlow.js model.json.`,
     );
   }
   if (Array.isArray(json) && json.every((g) => g && typeof g === 'object' && 'paths' in g)) {
@@ -280,7 +281,7 @@ async function adapt(
 
 /** A reader-facing reason for a model TensorFlow.js cannot build or run. */
 function unsupportedMessage(err: unknown, context: string): string {
-  const message = err instanceof Error ? err.message : String(err);
+  const message = errorMessage(err);
   const layer = /Unknown (layer|activation|initializer|regularizer|constraint): ([\w.-]*\w)/.exec(message);
   if (layer) {
     return `The model uses a ${layer[1]} TensorFlow.js does not have: ${layer[2]}. Custom ${layer[1]}s must be registered in code, so the book cannot run it.`;
