@@ -82,8 +82,19 @@ export const TEXTURE_FEATURES_BLOCKS: readonly ConvBlock[] = [
   { filters: 128, kernelSize: 3, convs: 1, pool: 'none' },
 ];
 
-/** Seed of every initialiser; block b, conv i uses `seed + 100 b + i`. */
+/** Seed of every initialiser; see {@link layerSeed}. */
 export const DEFAULT_SEED = 1234;
+
+/**
+ * The seed of a layer's initialiser, by name, so that a layer's first weights can be drawn again
+ * (untrained-copy.ts): `conv<b>_<i>` gets `seed + 100 (b − 1) + i − 1`, `logits` `seed + 999`, and a
+ * layer the book's networks do not have `seed + 10 000 + position`.
+ */
+export function layerSeed(name: string, seed: number, position: number): number {
+  const conv = /^conv(\d+)_(\d+)$/.exec(name);
+  if (conv) return seed + 100 * (Number(conv[1]) - 1) + Number(conv[2]) - 1;
+  return name === 'logits' ? seed + 999 : seed + 10_000 + position;
+}
 
 /** Build options of the classifiers. */
 export interface BuildOptions {
@@ -104,7 +115,7 @@ function addBlocks(model: tfl.Sequential, blocks: readonly ConvBlock[], inputSha
         padding: 'same',
         activation: 'linear',
         // He initialisation suits ReLU networks (He et al. 2015, eq. 10).
-        kernelInitializer: tfl.initializers.heNormal({ seed: seed + 100 * b + i }),
+        kernelInitializer: tfl.initializers.heNormal({ seed: layerSeed(`conv${name}`, seed, 0) }),
       }));
       if (options.batchNorm) model.add(tfl.layers.batchNormalization({ name: `bn${name}`, axis: -1 }));
       model.add(tfl.layers.reLU({ name: `relu${name}` }));
@@ -124,7 +135,7 @@ function classifier(blocks: readonly ConvBlock[], inputShape: number[], classes:
     name: 'logits',
     units: classes,
     activation: 'linear',
-    kernelInitializer: tfl.initializers.glorotUniform({ seed: seed + 999 }),
+    kernelInitializer: tfl.initializers.glorotUniform({ seed: layerSeed('logits', seed, 0) }),
   }));
   return model;
 }
