@@ -1,13 +1,12 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf } from '../../../src/core/tf';
-import { streamSeed } from '../../../src/core/random';
 import { SMOOTH_GRAD_DEFAULTS, smoothGrad } from '../../../src/core/attribution/smooth-grad';
 import { saliency, saliencyMethod } from '../../../src/core/attribution/saliency';
 import { gradCamMethod } from '../../../src/core/attribution/grad-cam';
 import { guidedBackpropMethod } from '../../../src/core/attribution/guided-backprop';
 import type { AttributionMethod, Target } from '../../../src/core/attribution/types';
 import { NODE_BACKENDS, expectNoLeak, useBackend } from '../backends';
-import { randomImage, twoConvNet } from './toys';
+import { linearNet, randomImage, twoConvNet } from './toys';
 
 const TARGET: Target = { kind: 'class', index: 1 };
 
@@ -29,7 +28,7 @@ describe.each(NODE_BACKENDS)('SmoothGrad on %s', (backend) => {
     net.dispose();
   });
 
-  it('is the mean of the wrapped method over the noisy copies, the same for the same seed', async () => {
+  it('draws the same map for the same seed and another for another seed', async () => {
     const net = twoConvNet();
     const image = randomImage(net);
     const input = { net, image, target: TARGET };
@@ -38,14 +37,6 @@ describe.each(NODE_BACKENDS)('SmoothGrad on %s', (backend) => {
     expect(Array.from(a.data)).toEqual(Array.from(b.data));
     const other = await method.attribute({ ...input, options: { seed: 10 } });
     expect(Array.from(other.data)).not.toEqual(Array.from(a.data));
-    // The same noise, drawn by hand: σ = 0.2 of the range [0, 1].
-    const sum = new Float64Array(a.data.length);
-    for (let i = 0; i < 4; i++) {
-      const noisy = tf.tidy(() => tf.add(image, tf.randomNormal(image.shape, 0, 0.2, 'float32', streamSeed(9, i)))) as typeof image;
-      (await saliency({ net, image: noisy, target: TARGET })).data.forEach((v, j) => (sum[j] += v));
-      noisy.dispose();
-    }
-    a.data.forEach((v, j) => expect(v).toBeCloseTo(sum[j]! / 4, 6));
     image.dispose();
     net.dispose();
   });
@@ -73,25 +64,35 @@ describe.each(NODE_BACKENDS)('SmoothGrad on %s', (backend) => {
   });
 });
 
+/**
+ * What SmoothGrad feeds the wrapped method, seen through a method whose map is its input image: the noisy
+ * images of every sample, and SmoothGrad's result (their mean). The clean image is zero, so the inputs
+ * are the noise itself; the net (three channels) only sets the input range.
+ */
+async function noisyInputs(
+  options: { seed: number; samples: number; noise: number },
+  inputRange: [number, number] = [0, 1],
+  shape: [number, number, number, number] = [1, 32, 32, 3],
+): Promise<{ seen: Float32Array[]; mean: Float32Array }> {
+  const net = twoConvNet(3, inputRange);
+  const image = tf.zeros(shape) as tf.Tensor4D;
+  const seen: Float32Array[] = [];
+  const recorder: AttributionMethod = {
+    ...saliencyMethod,
+    async attribute({ image: noisy }) {
+      const data = Float32Array.from(await noisy.data());
+      seen.push(data);
+      return { width: data.length, height: 1, data, signed: true };
+    },
+  };
+  const { data: mean } = await smoothGrad(recorder, options).attribute({ net, image, target: TARGET });
+  image.dispose();
+  net.dispose();
+  return { seen, mean };
+}
+
 describe('SmoothGrad noise streams', () => {
-  /** The noise of every sample, as the wrapped method sees it: its input minus the clean image. */
-  async function drawnNoise(seed: number, samples: number): Promise<Float32Array[]> {
-    const net = twoConvNet();
-    const image = tf.zeros([1, 32, 32, 3]) as tf.Tensor4D;
-    const seen: Float32Array[] = [];
-    const recorder: AttributionMethod = {
-      ...saliencyMethod,
-      async attribute({ image: noisy }) {
-        const data = (await noisy.data()) as Float32Array;
-        seen.push(data.slice());
-        return { width: 1, height: 1, data: new Float32Array(1), signed: false };
-      },
-    };
-    await smoothGrad(recorder, { samples, noise: 0.2, seed }).attribute({ net, image, target: TARGET });
-    image.dispose();
-    net.dispose();
-    return seen;
-  }
+  const drawnNoise = async (seed: number, samples: number) => (await noisyInputs({ seed, samples, noise: 0.2 })).seen;
 
   const correlation = (a: Float32Array, b: Float32Array) => {
     let [ab, aa, bb] = [0, 0, 0];
@@ -109,5 +110,48 @@ describe('SmoothGrad noise streams', () => {
     for (let i = 0; i < zero.length; i++) {
       for (let j = i + 1; j < zero.length; j++) expect(Math.abs(correlation(zero[i]!, zero[j]!))).toBeLessThan(0.1);
     }
+  });
+});
+
+describe.each(NODE_BACKENDS)('SmoothGrad against properties of its definition, on %s', (backend) => {
+  beforeAll(() => useBackend(backend));
+  const meanOf = (xs: ArrayLike<number>) => Array.from(xs).reduce((a, b) => a + b, 0) / xs.length;
+  const rms = (xs: ArrayLike<number>) => Math.sqrt(meanOf(Array.from(xs, (v) => v * v)));
+
+  it('adds zero-mean noise whose spread is σ times the network’s input range', async () => {
+    // 3,072 draws a sample: the sample deviation is within ±1.3% of the true one (one standard error), so
+    // 5% is a four-sigma bound; the mean is within ±sd/√3072 ≈ 0.018 sd, so 0.08 sd is as far out.
+    for (const [range, noise] of [[[0, 1], 0.15], [[-1, 1], 0.15], [[0, 255], 0.1]] as [[number, number], number][]) {
+      const sd = noise * (range[1] - range[0]);
+      const { seen } = await noisyInputs({ seed: 4, samples: 2, noise }, range);
+      for (const drawn of seen) {
+        expect(Math.abs(meanOf(drawn)), `mean, range ${range}`).toBeLessThan(0.08 * sd);
+        expect(rms(drawn) / sd, `spread, range ${range}`).toBeGreaterThan(0.95);
+        expect(rms(drawn) / sd, `spread, range ${range}`).toBeLessThan(1.05);
+      }
+    }
+  });
+
+  it('averages its samples: the mean of n independent draws is off by σ·range/√n, not by σ·range', async () => {
+    // The result is the mean of the maps, here of the noisy inputs; with independent samples its RMS
+    // distance from the clean (zero) image is sd/√n, known to ±1.3% from 3,072 entries.
+    const { seen, mean } = await noisyInputs({ seed: 5, samples: 16, noise: 0.2 }, [-1, 1]);
+    expect(seen).toHaveLength(16);
+    mean.forEach((v, i) => expect(v).toBeCloseTo(meanOf(seen.map((s) => s[i]!)), 5));
+    expect(rms(mean) / (0.4 / Math.sqrt(16))).toBeGreaterThan(0.93);
+    expect(rms(mean) / (0.4 / Math.sqrt(16))).toBeLessThan(1.07);
+  });
+
+  it('is the plain gradient on a linear network, where every noisy gradient is the same', async () => {
+    const net = linearNet();
+    const image = randomImage(net);
+    const input = { net, image, target: TARGET, options: { signed: true } };
+    const [plain, smooth] = [await saliency(input), await smoothGrad(saliencyMethod, { samples: 8, noise: 0.5 }).attribute(input)];
+    smooth.data.forEach((v, i) => expect(v).toBeCloseTo(plain.data[i]!, 5));
+    smooth.channels!.data.forEach((v, i) => expect(v).toBeCloseTo(plain.channels!.data[i]!, 5));
+    // The gradient of logit 1 is column 1 of the kernel, summed over the three channels of each pixel.
+    [-0.45, 2.9, -2.1, -0.5].forEach((v, i) => expect(smooth.data[i]).toBeCloseTo(v, 5));
+    image.dispose();
+    net.dispose();
   });
 });
