@@ -5,7 +5,8 @@ import { hasWeightAccess } from '../../../src/core/convnet';
 import { saliencyMethod } from '../../../src/core/attribution/saliency';
 import { gradCamMethod } from '../../../src/core/attribution/grad-cam';
 import { guidedBackpropMethod } from '../../../src/core/attribution/guided-backprop';
-import type { Target } from '../../../src/core/attribution/types';
+import { spearman, ssim } from '../../../src/core/attribution/similarity';
+import type { AttributionMap, Target } from '../../../src/core/attribution/types';
 import { NODE_BACKENDS, expectNoLeak, useBackend } from '../backends';
 import { randomImage, twoConvNet } from './toys';
 
@@ -31,14 +32,28 @@ describe.each(NODE_BACKENDS)('sanity checks on %s', (backend) => {
     net.dispose();
   });
 
-  it('cascades from the top: nothing randomised scores exactly 1; everything randomised drops the gradient maps', async () => {
+  it('cascades from the top: step 0 is the trained map, each step the method on the net it names, scored against step 0', async () => {
     const net = twoConvNet();
     const image = randomImage(net);
-    const steps = await cascadingRandomization({ net, image, target: TARGET }, [saliencyMethod, guidedBackpropMethod, gradCamMethod], { seed: 4 });
+    const input = { net, image, target: TARGET };
+    const methods = [saliencyMethod, guidedBackpropMethod, gradCamMethod];
+    const steps = await cascadingRandomization(input, methods, { seed: 4 });
     expect(steps.map((s) => s.randomized)).toEqual([[], ['logits'], ['logits', 'conv2'], ['logits', 'conv2', 'conv1']]);
-    for (const id of ['saliency', 'guided-backprop', 'grad-cam']) {
-      expect(steps[0]!.spearman[id]).toBe(1);
-      expect(steps[0]!.ssim[id]).toBeCloseTo(1, 12);
+    const magnitude = (m: AttributionMap) => m.data.map(Math.abs);
+    const scaled = (m: AttributionMap) => magnitude(m).map((v, _, a) => v / Math.max(...a));
+    for (const method of methods) {
+      // Computed here, from the method and the trained network alone.
+      const trained = await method.attribute(input);
+      expect(Array.from(steps[0]!.maps[method.id]!.data), method.id).toEqual(Array.from(trained.data));
+      for (const step of steps) {
+        const random = withRandomizedLayers(net, step.randomized, 4);
+        const map = await method.attribute({ ...input, net: random.net });
+        random.dispose();
+        expect(Array.from(step.maps[method.id]!.data), `${method.id} ${step.randomized}`).toEqual(Array.from(map.data));
+        expect(step.spearman[method.id]).toBeCloseTo(spearman(magnitude(trained), magnitude(map)), 12);
+        expect(step.ssim[method.id]).toBeCloseTo(ssim(scaled(trained), scaled(map), map.width, map.height), 12);
+      }
+      expect(steps[0]!.spearman[method.id]).toBe(1);
     }
     const last = steps[steps.length - 1]!;
     expect(last.spearman.saliency).toBeLessThan(0.5);
