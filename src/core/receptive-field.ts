@@ -89,3 +89,14 @@ export function clipBox(box: PixelBox, height: number, width: number): PixelBox 
     right: Math.min(width - 1, box.right),
   };
 }
+
+/** The pixels of `box` cut out of an HWC image `width` pixels wide with `channels` values per pixel. */
+export function cropHwc(data: ArrayLike<number>, width: number, channels: number, box: PixelBox): { width: number; height: number; data: Float32Array } {
+  const w = box.right - box.left + 1;
+  const h = box.bottom - box.top + 1;
+  const out = new Float32Array(w * h * channels);
+  for (let y = 0; y < h; y++) {
+    for (let i = 0; i < w * channels; i++) out[y * w * channels + i] = data[((box.top + y) * width + box.left) * channels + i]!;
+  }
+  return { width: w, height: h, data: out };
+}
