@@ -58,16 +58,28 @@ export function seededNormal(n: number, seed: number, sd: number): Float32Array 
   return out;
 }
 
+/** A variable holding `data`; the tensor it starts from is released (the variable keeps its values). */
+function variableOf(data: Float32Array, shape: number[]): Variable {
+  const start = tf.tensor(data, shape);
+  const v = tf.variable(start);
+  start.dispose();
+  return v;
+}
+
 /** The pixels as the variable: image = centre of the range + offsets. Starts at mid-grey, or from noise with `sd`. */
 export function pixelImage(shape: readonly [number, number, number], { range, seed = 0, sd = 0 }: ParamOptions): ImageParam {
   const [h, w, c] = shape;
   const centre = (range[0] + range[1]) / 2;
-  const offsets = tf.variable(tf.tensor4d(seededNormal(h * w * c, seed, sd * (range[1] - range[0])), [1, h, w, c]));
+  const offsets = variableOf(seededNormal(h * w * c, seed, sd * (range[1] - range[0])), [1, h, w, c]);
   return {
     shape,
     variables: [offsets],
     image: () => tf.add(offsets, centre),
-    assign: (image) => offsets.assign(tf.tidy(() => tf.sub(image, centre))),
+    assign: (image) => {
+      const next = tf.sub(image, centre);
+      offsets.assign(next);
+      next.dispose();
+    },
     dispose: () => offsets.dispose(),
   };
 }
@@ -163,8 +175,8 @@ export function fourierImage(shape: readonly [number, number, number], options: 
   const decorrelate = (options.decorrelate ?? FOURIER_DEFAULTS.decorrelate) && c === 3;
   const gain = FOURIER_DEFAULTS.gain;
   const n = c * h * w;
-  const re = tf.variable(tf.tensor3d(seededNormal(n, seed, sd), [c, h, w]));
-  const im = tf.variable(tf.tensor3d(seededNormal(n, seed + 1, sd), [c, h, w]));
+  const re = variableOf(seededNormal(n, seed, sd), [c, h, w]);
+  const im = variableOf(seededNormal(n, seed + 1, sd), [c, h, w]);
   const rows = dftBasis(h);
   const cols = w === h ? rows : dftBasis(w);
   const scale = tf.tensor2d(spectrumScale(h, w, decayPower), [h, w]);
