@@ -1,17 +1,60 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ATTRIBUTION_METHODS, isAttributionMethodId, methodsFor } from '../../../src/core/attribution/registry';
-import { COLOUR_TOY_SHAPE, createColourToyNet } from '../../../src/core/attribution/toy-net';
-import type { AttributionMethod, Target } from '../../../src/core/attribution/types';
-import type { ConvNet } from '../../../src/core/convnet';
+import { explainedLayer } from '../../../src/core/attribution/pipeline';
+import { ATTRIBUTION_METHODS, type AttributionMethodId, isAttributionMethodId, methodsFor } from '../../../src/core/attribution/registry';
+import { COLOUR_TOY_SHAPE, type ToyNet, createColourToyNet, createToyNet } from '../../../src/core/attribution/toy-net';
+import type { AttributionInput, AttributionMethod, Target } from '../../../src/core/attribution/types';
 import { NODE_BACKENDS, expectNoLeak, useBackend } from '../backends';
-import { randomImage, twoConvNet } from './toys';
+import { randomImage } from './toys';
 
-const METHODS = Object.entries(ATTRIBUTION_METHODS) as [string, AttributionMethod][];
+const METHODS = Object.entries(ATTRIBUTION_METHODS) as [AttributionMethodId, AttributionMethod][];
 
-/** A map is either per pixel of the image or per cell of the explained layer. */
-function expectedSizes(net: ConvNet, layer: string): [number, number][] {
+/**
+ * The grid each method's map lies on: the image's pixels (gradient methods, and guided Grad-CAM, which
+ * multiplies guided backprop by Grad-CAM upsampled), the cells of the explained layer (Grad-CAM and its
+ * variants), or the layer the global average pooling averages (CAM, whatever layer is asked for).
+ */
+const MAP_GRID: Record<AttributionMethodId, 'input' | 'layer' | 'cam-layer'> = {
+  saliency: 'input',
+  'smooth-grad-saliency': 'input',
+  deconvnet: 'input',
+  'guided-backprop': 'input',
+  'smooth-grad-guided-backprop': 'input',
+  cam: 'cam-layer',
+  'grad-cam': 'layer',
+  'grad-cam-counterfactual': 'layer',
+  'guided-grad-cam': 'input',
+  'grad-cam-plus-plus': 'layer',
+};
+
+/** [width, height] of the map `id` must give for `input`. */
+function expectedSize(id: AttributionMethodId, input: AttributionInput): [number, number] {
+  const { net } = input;
+  const grid = MAP_GRID[id];
+  if (grid === 'input') return [net.inputShape[1], net.inputShape[0]];
+  const layer = grid === 'cam-layer' ? net.camLayer! : explainedLayer(input);
   const [h, w] = net.layers.find((l) => l.name === layer)!.outputShape as [number, number];
-  return [[net.inputShape[1], net.inputShape[0]], [w, h]];
+  return [w, h];
+}
+
+/** Three grids of three sizes: the 12×12 image, pool1's 6×6 cells, and the 3×3 maps the GAP averages. */
+function threeGridNet(): ToyNet {
+  return createToyNet({
+    id: 'three-grids',
+    inputShape: [12, 12, 3],
+    seed: 2,
+    layers: [
+      { kind: 'conv', name: 'conv1', filters: 4, size: 3 },
+      { kind: 'relu', name: 'relu1' },
+      { kind: 'maxpool', name: 'pool1', size: 2 },
+      { kind: 'conv', name: 'conv2', filters: 4, size: 3 },
+      { kind: 'relu', name: 'relu2' },
+      { kind: 'maxpool', name: 'pool2', size: 2 },
+      { kind: 'conv', name: 'conv3', filters: 5, size: 3 },
+      { kind: 'relu', name: 'relu3' },
+      { kind: 'gap', name: 'gap' },
+      { kind: 'dense', name: 'logits', units: 3 },
+    ],
+  });
 }
 
 describe('the attribution registry', () => {
@@ -39,18 +82,20 @@ describe('the attribution registry', () => {
 describe.each(NODE_BACKENDS)('every registered method on %s', (backend) => {
   beforeAll(() => useBackend(backend));
 
-  it('runs on the small two-conv net with its defaults: right size, finite values, no leak', async () => {
-    const net = twoConvNet();
+  it('gives each method its map on its own grid, for an explained layer of another size than CAM’s: finite, no leak', async () => {
+    const net = threeGridNet();
+    expect(net.camLayer).toBe('relu3');
     const image = randomImage(net);
     const target: Target = { kind: 'class', index: 0 };
     for (const [id, method] of METHODS) {
-      const layer = method.needsLayer ? 'pool1' : undefined;
-      const map = await expectNoLeak(() => method.attribute({ net, image, target, layer }));
+      const input = { net, image, target, layer: method.needsLayer ? 'pool1' : undefined, options: { samples: 2 } };
+      const map = await expectNoLeak(() => method.attribute(input));
+      expect([map.width, map.height], id).toEqual(expectedSize(id, input));
       expect(map.data.length, id).toBe(map.width * map.height);
-      expect(expectedSizes(net, layer ?? net.camLayer!), id).toContainEqual([map.width, map.height]);
       expect(map.data.every(Number.isFinite), id).toBe(true);
       if (map.channels) expect(map.channels.data.length, id).toBe(map.data.length * map.channels.count);
     }
+    expect(new Set(METHODS.map(([id]) => expectedSize(id, { net, image, target, layer: 'pool1' })[0]))).toEqual(new Set([12, 6, 3]));
     image.dispose();
     net.dispose();
   });
@@ -61,8 +106,9 @@ describe.each(NODE_BACKENDS)('every registered method on %s', (backend) => {
     const target: Target = { kind: 'class', index: 3 };
     expect(net.inputShape).toEqual([COLOUR_TOY_SHAPE.size, COLOUR_TOY_SHAPE.size, COLOUR_TOY_SHAPE.channels]);
     for (const [id, method] of METHODS) {
-      const map = await expectNoLeak(() => method.attribute({ net, image, target, options: { samples: 2 } }));
-      expect(expectedSizes(net, net.convLayers[net.convLayers.length - 1]!), id).toContainEqual([map.width, map.height]);
+      const input = { net, image, target, options: { samples: 2 } };
+      const map = await expectNoLeak(() => method.attribute(input));
+      expect([map.width, map.height], id).toEqual(expectedSize(id, input));
       expect(map.data.every(Number.isFinite), id).toBe(true);
     }
     image.dispose();
