@@ -27,6 +27,8 @@ export interface FilterSet {
   scale: FilterScale;
   /** Per filter: its weights as grey levels in [0, 1] (½ is a zero weight), HWC row-major. */
   filters: Float32Array[];
+  /** Per filter: the weights themselves, HWC row-major. */
+  weights: Float32Array[];
   /** Per filter: the magnitude m that maps to 0 and 1. */
   scales: number[];
   /** Per filter: its smallest and largest weight, and its L2 norm. */
@@ -67,5 +69,18 @@ export async function filterSet(net: ConvNet, layer: string, scale: FilterScale 
   const scales = scale === 'shared' ? own.map(() => shared) : own;
   const filters = raw.map((f, o) => f.map((v) => (scales[o]! > 0 ? 0.5 + v / (2 * scales[o]!) : 0.5)));
   const readsImage = layers[0] === layer && inChannels === net.inputShape[2];
-  return { layer, height, width, inChannels, readsImage, scale, filters, scales, stats };
+  return { layer, height, width, inChannels, readsImage, scale, filters, weights: raw, scales, stats };
+}
+
+/**
+ * The cosine between each filter of `a` and the same filter of `b` (two versions of one layer, e.g. trained
+ * and untrained): 1 when training only rescaled it, near 0 when it moved far from where it started.
+ */
+export function filterCosines(a: FilterSet, b: FilterSet): number[] {
+  return a.weights.map((wa, o) => {
+    const wb = b.weights[o]!;
+    const dot = wa.reduce((sum, v, i) => sum + v * wb[i]!, 0);
+    const norms = a.stats[o]!.norm * b.stats[o]!.norm;
+    return norms > 0 ? dot / norms : 0;
+  });
 }

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createColourToyNet, createToyNet } from '../../src/core/attribution/toy-net';
-import { filterLayers, filterSet } from '../../src/core/filters';
+import { filterCosines, filterLayers, filterSet } from '../../src/core/filters';
 import { NODE_BACKENDS, expectNoLeak, useBackend } from './backends';
 
 /** conv 2×2 over one grey channel, two filters: f₀ = [1, −2; 0.5, 0], f₁ = [0.25, 0.25; −0.5, 0.1] (HWIO below). */
@@ -27,6 +27,7 @@ describe.each(NODE_BACKENDS)('filters on %s', (backend) => {
     expect(Array.from(set.filters[0]!)).toEqual([0.75, 0, 0.625, 0.5]);
     expect(Array.from(set.filters[1]!).map((v) => +v.toFixed(6))).toEqual([0.75, 0.75, 0, 0.6]);
     expect(set.stats[0]).toEqual({ min: -2, max: 1, norm: Math.sqrt(1 + 4 + 0.25) });
+    expect(Array.from(set.weights[1]!)).toEqual([0.25, 0.25, -0.5, 0.1].map(Math.fround));
     net.dispose();
   });
 
@@ -52,6 +53,17 @@ describe.each(NODE_BACKENDS)('filters on %s', (backend) => {
       expect(Math.max(...f.map((v) => Math.abs(v - 0.5)))).toBeCloseTo(0.5, 6);
     }
     await expect(filterSet(net, 'relu1')).rejects.toThrow(/not a convolution whose filters can be drawn \(these can: conv1, conv2\)/);
+    net.dispose();
+  });
+
+  it('measures how far each filter moved by the cosine between two versions of the layer', async () => {
+    const net = handNet();
+    const set = await filterSet(net, 'conv');
+    const doubled = { ...set, weights: set.weights.map((w) => w.map((v) => 2 * v)), stats: set.stats.map((s) => ({ ...s, norm: 2 * s.norm })) };
+    const flipped = { ...set, weights: [set.weights[0]!.map((v) => -v), set.weights[1]!] };
+    filterCosines(set, doubled).forEach((c) => expect(c).toBeCloseTo(1, 6));
+    const [c0, c1] = filterCosines(set, flipped);
+    expect([c0, c1].map((c) => +c!.toFixed(6))).toEqual([-1, 1]);
     net.dispose();
   });
 });
