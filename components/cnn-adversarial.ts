@@ -15,7 +15,7 @@ import { customElement, state } from 'lit/decorators.js';
 import { ADVERSARIAL_DEFAULTS, type AdversarialResult, type AdversarialStep, foolingImage } from '../src/core/attribution/adversarial';
 import { type RgbaImage, tensorToImage, toRgba } from '../src/core/image';
 import { classScores } from '../src/core/convnet';
-import { readUrlState, writeUrlState } from '../src/browser/url-state';
+import { indexText, readUrlFields, writeUrlState } from '../src/browser/url-state';
 import { sampleTensor } from '../src/browser/workbench';
 import { RunSlot } from './run-slot';
 import { WorkbenchLink } from './workbench-link';
@@ -140,11 +140,17 @@ export class CnnAdversarial extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    const saved = this.id ? (readUrlState(this.id) as Record<string, unknown> | undefined) : undefined;
-    if (typeof saved?.['target'] === 'string' && /^\d*$/.test(saved['target'])) this.target = saved['target'];
+    const inLimits = (key: Setting) => (v: unknown) => typeof v === 'number' && v >= LIMITS[key][0] && v <= LIMITS[key][1];
+    const saved = this.id
+      ? readUrlFields(this.id, 'the fooling-image figure', {
+          target: indexText,
+          ...Object.fromEntries((Object.keys(LIMITS) as Setting[]).map((key) => [key, inLimits(key)])),
+        })
+      : {};
+    if (typeof saved['target'] === 'string') this.target = saved['target'];
     for (const key of Object.keys(LIMITS) as Setting[]) {
-      const v = saved?.[key];
-      if (typeof v === 'number' && Number.isFinite(v)) this.settings = { ...this.settings, [key]: clamp(v, LIMITS[key]) };
+      const v = saved[key];
+      if (typeof v === 'number') this.settings = { ...this.settings, [key]: v };
     }
     void this.prepare();
   }
@@ -208,10 +214,12 @@ export class CnnAdversarial extends LitElement {
         steps,
         signal,
         onStep: async (step) => {
+          // A step that finishes after Pause is held back until Resume (and dropped on Cancel): the paused
+          // figure shows the step it was paused on, however long that step took to compute.
+          if (this.phase === 'paused') await new Promise<void>((resolve) => (this.resume = resolve));
           if (signal.aborted) return;
           this.history = [...this.history, step];
           if (step.step > 0) this.msPerStep = (performance.now() - t0) / step.step;
-          if (this.phase === 'paused') await new Promise<void>((resolve) => (this.resume = resolve));
         },
       });
       if (!this.runs.isCurrent(signal)) return;

@@ -100,7 +100,8 @@ export async function pca(set: VectorSet, k = 2): Promise<Pca> {
     const x = tf.tensor2d(set.data, [n, d]);
     const mean = x.mean(0);
     const centred = x.sub(mean);
-    return [mean, tf.matMul(centred, centred, true, false).div(n - 1)];
+    // An explicit transpose: the WASM backend multiplies a transposed operand about ten times slower.
+    return [mean, tf.matMul(centred.transpose(), centred).div(n - 1)];
   });
   const mean = (await meanT.data()) as Float32Array;
   const cov = Float64Array.from(await covT.data());

@@ -5,7 +5,7 @@ import { NODE_BACKENDS, expectNoLeak, seededRandom, useBackend } from '../backen
 
 /** A random rotation of R^d: the product of d Householder reflections of random vectors, as rows. */
 function rotation(d: number, random: () => number): number[][] {
-  let m = Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, j) => (i === j ? 1 : 0)));
+  let m: number[][] = Array.from({ length: d }, (_, i) => Array.from({ length: d }, (_, j) => (i === j ? 1 : 0)));
   for (let h = 0; h < d; h++) {
     const v = Array.from({ length: d }, () => random() - 0.5);
     const vv = v.reduce((s, x) => s + x * x, 0);
