@@ -10,7 +10,7 @@
  *
  * With an `id`, the reader's settings are kept in the URL.
  */
-import { LitElement, css, html, nothing, svg } from 'lit';
+import { LitElement, css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import { ADVERSARIAL_DEFAULTS, type AdversarialResult, type AdversarialStep, foolingImage } from '../src/core/attribution/adversarial';
 import { type RgbaImage, tensorToImage, toRgba } from '../src/core/image';
@@ -21,6 +21,8 @@ import { RunSlot } from './run-slot';
 import { WorkbenchLink } from './workbench-link';
 import './cnn-heatmap';
 import './cnn-input-bar';
+import './cnn-line-chart';
+import type { LineSeries } from './cnn-line-chart';
 import { baseStyles, controlRowStyles, numberTableStyles } from './theme';
 import { errorMessage } from '../src/core/errors';
 
@@ -91,18 +93,6 @@ export class CnnAdversarial extends LitElement {
         gap: 1rem;
         align-items: start;
         margin-top: 1rem;
-      }
-      svg {
-        width: 100%;
-        max-width: 26rem;
-        height: auto;
-        font-size: 11px;
-      }
-      figure {
-        margin: 0;
-      }
-      figcaption {
-        font-size: 0.8rem;
       }
       .table-wrap {
         max-height: 16rem;
@@ -384,39 +374,28 @@ export class CnnAdversarial extends LitElement {
         : nothing}`;
   }
 
-  /** The target logit and the original class's logit at every step. */
+  /** The target logit and the original class's logit at every step, over the planned number of steps. */
   private renderChart() {
     const h = this.history;
     if (h.length === 0 || !this.logits) return nothing;
-    const [W, H, left, bottom, top, right] = [360, 180, 40, 24, 10, 10];
     const original = this.ranked[0]!;
-    const values = h.flatMap((s) => [s.classLogit, s.logits[original]!]);
-    let [lo, hi] = [Math.min(...values), Math.max(...values)];
-    if (hi - lo < 1e-6) [lo, hi] = [lo - 1, hi + 1];
-    const n = Math.max(this.settings.steps, h.length - 1, 1);
-    const x = (step: number) => left + ((W - left - right) * step) / n;
-    const y = (v: number) => top + ((H - top - bottom) * (hi - v)) / (hi - lo);
-    const line = (v: (s: AdversarialStep) => number) =>
-      h.map((s, i) => `${i ? 'L' : 'M'}${x(s.step).toFixed(1)},${y(v(s)).toFixed(1)}`).join('');
-    const ticks = [lo, (lo + hi) / 2, hi];
-    return html`<figure>
-      <svg viewBox="0 0 ${W} ${H}" role="img" aria-label="Target logit and original class's logit over the steps">
-        ${ticks.map(
-          (t) => svg`<line x1=${left} x2=${W - right} y1=${y(t)} y2=${y(t)} stroke="var(--_border)" stroke-width="0.5" />
-            <text x=${left - 4} y=${y(t) + 4} text-anchor="end" fill="currentColor">${t.toFixed(1)}</text>`,
-        )}
-        <text x=${left} y=${H - 6} fill="currentColor">0</text>
-        <text x=${W - right} y=${H - 6} text-anchor="end" fill="currentColor">step ${n}</text>
-        <path d=${line((s) => s.classLogit)} fill="none" stroke="var(--_accent)" stroke-width="2" />
-        ${h.map((s) => svg`<circle cx=${x(s.step)} cy=${y(s.classLogit)} r="2.5" fill="var(--_accent)" />`)}
-        <path d=${line((s) => s.logits[original]!)} fill="none" stroke="var(--_warn)" stroke-width="2" stroke-dasharray="5 3" />
-        ${h.map((s) => svg`<rect x=${x(s.step) - 3} y=${y(s.logits[original]!) - 3} width="6" height="6" fill="var(--_warn)" />`)}
-      </svg>
-      <figcaption class="muted">
-        <span style="color: var(--_accent)">● solid</span>: target logit after each step;
-        <span style="color: var(--_warn)">■ dashed</span>: logit of the class first predicted.
-      </figcaption>
-    </figure>`;
+    const series: LineSeries[] = [
+      { label: 'target logit after each step', points: h.map((s) => ({ x: s.step, y: s.classLogit })), colour: 'var(--_accent)', marker: 'circle' },
+      {
+        label: 'logit of the class first predicted',
+        points: h.map((s) => ({ x: s.step, y: s.logits[original]! })),
+        colour: 'var(--_warn)',
+        dash: '5 3',
+        marker: 'square',
+      },
+    ];
+    return html`<cnn-line-chart
+      label="Target logit and original class's logit over the steps"
+      x-title="step"
+      y-title="logit"
+      .series=${series}
+      .xDomain=${[0, Math.max(this.settings.steps, h.length - 1, 1)] as const}
+    ></cnn-line-chart>`;
   }
 
   private renderTable() {

@@ -10,7 +10,8 @@
  * pixel within ε of the original and inside the network's input range. The
  * loop yields to the event loop after every step, reports each step to
  * `onStep` (which may return a promise: awaiting it pauses the loop) and
- * stops early when `signal` aborts, returning what it has.
+ * stops early when `signal` aborts, returning what it has; a step whose
+ * report was still pending when `signal` aborted is dropped, image and all.
  */
 import type { ConvNet } from '../convnet';
 import { tf, type Tensor4D } from '../tf';
@@ -84,9 +85,12 @@ export async function foolingImage(net: ConvNet, image: Tensor4D, options: Adver
   const targeted = options.targetClass !== undefined;
   const pushedClass = options.targetClass ?? start.predicted;
   const history: AdversarialStep[] = [];
+  /** Reports a step; false when `signal` aborted while `onStep` held it (a paused run cancelled): the step is dropped. */
   const record = async (step: number, { logits, predicted, probability }: Awaited<ReturnType<typeof observe>>) => {
     history.push({ step, classLogit: logits[pushedClass]!, logits: Array.from(logits), predicted, probability });
     await options.onStep?.(history[history.length - 1]!);
+    if (step > 0 && options.signal?.aborted) history.pop();
+    return history[history.length - 1]!.step === step;
   };
   await record(0, start);
   const { lower, upper } = tf.tidy(() => ({
@@ -96,14 +100,14 @@ export async function foolingImage(net: ConvNet, image: Tensor4D, options: Adver
   let x = image.clone();
   try {
     for (let step = 1; step <= steps && !options.signal?.aborted; step++) {
-      const next = tf.tidy(() => {
+      let next = tf.tidy(() => {
         const g = inputGradient(net, x, { kind: 'class', index: pushedClass });
         const stepped = tf.add(x, tf.mul((targeted ? 1 : -1) * stepSize * (hi - lo), tf.sign(g)));
         return tf.minimum<Tensor4D>(tf.maximum(stepped, lower), upper);
       });
-      x.dispose();
-      x = next;
-      await record(step, await observe(net, x));
+      // The result ends on the last step the caller accepted, so a cancelled pause returns what was shown.
+      if (await record(step, await observe(net, next))) [x, next] = [next, x];
+      next.dispose();
       await yieldToEventLoop();
     }
     const { final, perturbation } = await readTensors(tf.tidy(() => ({ final: x.clone(), perturbation: tf.sub(x, image) })));

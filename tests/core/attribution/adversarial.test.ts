@@ -53,9 +53,38 @@ describe.each(NODE_BACKENDS)('fooling images on %s', (backend) => {
       },
     });
     expect(seen).toEqual([0, 1, 2]);
-    expect(result.history).toHaveLength(3);
+    // The step whose report saw the abort is dropped: the run ends on step 1.
+    expect(result.history.map((h) => h.step)).toEqual([0, 1]);
     expect(result.aborted).toBe(true);
     expect(ADVERSARIAL_DEFAULTS.steps).toBe(10);
+    image.dispose();
+    net.dispose();
+  });
+
+  it('a step held by a pause and then cancelled is dropped: the result is the run up to the step before', async () => {
+    const net = twoConvNet();
+    const image = randomImage(net);
+    const controller = new AbortController();
+    let release = () => {};
+    let paused = () => {};
+    const reached = new Promise<void>((resolve) => (paused = resolve));
+    const held = foolingImage(net, image, {
+      targetClass: 0,
+      signal: controller.signal,
+      // Pause after step 2 is computed, before the caller has shown it; then cancel while paused.
+      onStep: (s) => {
+        if (s.step !== 2) return undefined;
+        paused();
+        return new Promise<void>((resolve) => (release = resolve));
+      },
+    });
+    await reached;
+    controller.abort();
+    release();
+    const [cancelled, oneStep] = [await held, await foolingImage(net, image, { targetClass: 0, steps: 1 })];
+    expect(cancelled.history.map((h) => h.step)).toEqual([0, 1]);
+    expect(Array.from(cancelled.image)).toEqual(Array.from(oneStep.image));
+    expect(Array.from(cancelled.perturbation)).toEqual(Array.from(oneStep.perturbation));
     image.dispose();
     net.dispose();
   });
