@@ -13,11 +13,12 @@ import { customElement, state } from 'lit/decorators.js';
 import { type Mask, describeRegions, energyInsideMask, gradientImage, topRegions } from '../src/core/attribution/maps';
 import { ATTRIBUTION_METHODS } from '../src/core/attribution/registry';
 import type { AttributionMap, AttributionMethod, Target } from '../src/core/attribution/types';
-import type { ConvNet } from '../src/core/convnet';
+import { type ConvNet, chosenClass } from '../src/core/convnet';
+import { chosenChannel, layerScores } from '../src/core/layer-scores';
+import type { Tensor4D } from '../src/core/tf';
 import { formatNumber } from '../src/core/format';
 import { type RgbaImage, tensorToImage } from '../src/core/image';
-import { tf } from '../src/core/tf';
-import { readUrlState, writeUrlState } from '../src/browser/url-state';
+import { anyText, indexText, oneOf, readUrlFields, writeUrlState } from '../src/browser/url-state';
 import { sampleTensor } from '../src/browser/workbench';
 import { RunSlot } from './run-slot';
 import { WorkbenchLink } from './workbench-link';
@@ -136,15 +137,14 @@ export class CnnAttributionCompare extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    const saved = this.id ? (readUrlState(this.id) as Partial<Record<keyof Choice, unknown>> | undefined) : undefined;
-    if (saved && typeof saved === 'object') {
-      const str = (v: unknown) => (typeof v === 'string' ? v : '');
-      this.choice = {
-        kind: saved.kind === 'neuron' ? 'neuron' : 'class',
-        index: str(saved.index),
-        layer: str(saved.layer),
-        channel: str(saved.channel),
-      };
+    if (this.id) {
+      const saved = readUrlFields(this.id, 'the comparison of backward rules', {
+        kind: oneOf('class', 'neuron'),
+        index: indexText,
+        layer: anyText,
+        channel: indexText,
+      });
+      this.choice = { ...this.choice, ...saved };
     }
     void this.compute();
   }
@@ -171,26 +171,17 @@ export class CnnAttributionCompare extends LitElement {
     const image = sampleTensor(net, sample);
     try {
       const layer = this.neuronLayer(net);
-      // One forward pass for the class scores and the chosen layer's channel means (for the channel menu).
-      const scores = tf.tidy(() => {
-        const { logits, activations } = net.forward(image, { capture: [layer] });
-        const a = activations[layer]!;
-        return { logits, means: tf.mean(a, a.shape.slice(0, -1).map((_, i) => i)) };
-      });
-      const logits = Array.from(await scores.logits.data());
-      const means = Array.from(await scores.means.data());
-      tf.dispose([scores.logits, scores.means]);
-      const predicted = logits.indexOf(Math.max(...logits));
-      const strongest = means.indexOf(Math.max(...means));
+      const scores = await layerScores(net, image, layer);
+      if (signal.aborted) return;
       const { kind, index, channel } = this.choice;
       let target: Target;
       let explained: string;
       if (kind === 'neuron') {
-        const c = channel !== '' && Number(channel) < means.length ? Number(channel) : strongest;
+        const c = chosenChannel(channel, scores);
         target = { kind: 'neuron', layer, channel: c };
         explained = `channel ${c} of ${layer}`;
       } else {
-        const i = index !== '' && Number(index) < logits.length ? Number(index) : predicted;
+        const i = chosenClass(index, scores);
         target = { kind: 'class', index: i };
         explained = net.classNames[i]!;
       }
@@ -203,7 +194,7 @@ export class CnnAttributionCompare extends LitElement {
       const elapsed = performance.now() - t0;
       const shown = await tensorToImage(image, { range: net.inputRange });
       if (signal.aborted) return;
-      Object.assign(this, { logits, channelMeans: means, panels, explained, input: shown, elapsed });
+      Object.assign(this, { logits: scores.logits, channelMeans: scores.channelMeans, panels, explained, input: shown, elapsed });
     } catch (err) {
       if (!signal.aborted) this.error = errorMessage(err);
     } finally {
@@ -216,7 +207,7 @@ export class CnnAttributionCompare extends LitElement {
   private async panel(
     method: AttributionMethod,
     net: ConvNet,
-    image: tf.Tensor4D,
+    image: Tensor4D,
     target: Target,
     mask: Mask | undefined,
   ): Promise<Panel> {

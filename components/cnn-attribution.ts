@@ -23,7 +23,7 @@ import type { AttributionMap, AttributionMethod, AttributionOptions } from '../s
 import { type RgbaImage, tensorToImage } from '../src/core/image';
 import { type ClassScores, chosenClass, classScores } from '../src/core/convnet';
 import { formatNumber } from '../src/core/format';
-import { readUrlState, writeUrlState } from '../src/browser/url-state';
+import { anyText, indexText, readUrlFields, writeUrlState } from '../src/browser/url-state';
 import { sampleTensor } from '../src/browser/workbench';
 import { RunSlot } from './run-slot';
 import { WorkbenchLink } from './workbench-link';
@@ -81,9 +81,9 @@ export class CnnAttribution extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    const saved = this.id ? (readUrlState(this.id) as Record<string, unknown> | undefined) : undefined;
-    if (typeof saved?.['target'] === 'string') this.target = saved['target'];
-    if (typeof saved?.['layer'] === 'string') this.layer = saved['layer'];
+    const saved = this.id ? readUrlFields(this.id, 'this map', { target: indexText, layer: anyText }) : {};
+    if (typeof saved['target'] === 'string') this.target = saved['target'];
+    if (typeof saved['layer'] === 'string') this.layer = saved['layer'];
     void this.compute();
   }
 

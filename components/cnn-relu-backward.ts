@@ -15,7 +15,7 @@ import { type Grid, GridError, assertSameShape, parseGrid } from '../src/core/gr
 import { RELU_RULES, type ReluRule } from '../src/core/relu-rules';
 import { type BlockReason, type ReluTables, blockReason, computeReluTables } from '../src/core/relu-tables';
 import { getEngine } from '../src/browser/engine';
-import { readUrlState, writeUrlState } from '../src/browser/url-state';
+import { readUrlState, rejectUrlState, writeUrlState } from '../src/browser/url-state';
 import { baseStyles } from './theme';
 import { errorMessage } from '../src/core/errors';
 
@@ -49,6 +49,8 @@ const REASON_TEXT: Record<Exclude<BlockReason, null>, string> = {
 };
 
 type GridName = 'forward' | 'upstream';
+
+const sameShape = (a: Grid, b: Grid) => a.length === b.length && a[0]!.length === b[0]!.length;
 
 /** Shortest faithful text for a value: no "-0", at most six significant digits. */
 export function formatCell(v: number): string {
@@ -170,17 +172,38 @@ export class CnnReluBackward extends LitElement {
 
   protected override willUpdate(changed: Map<PropertyKey, unknown>): void {
     if (!changed.has('forward') && !changed.has('upstream')) return;
-    const urlState = this.fromUrl && this.id ? (readUrlState(this.id) as Record<string, unknown> | undefined) : undefined;
+    const restored = this.fromUrl && this.restoreFromUrl();
     this.fromUrl = false;
+    if (restored) return;
     try {
-      const forward = parseGrid(urlState?.['forward'] ?? this.forward, 'forward');
-      const upstream = parseGrid(urlState?.['upstream'] ?? this.upstream, 'upstream');
+      const forward = parseGrid(this.forward, 'forward');
+      const upstream = parseGrid(this.upstream, 'upstream');
       assertSameShape(forward, upstream, ['forward', 'upstream']);
       this.setGrids({ forward, upstream });
     } catch (err) {
+      // A page that sets `forward` and then `upstream` passes through a mismatch: no result may land meanwhile.
+      this.run++;
       this.grids = null;
       this.tables = null;
-      this.error = err instanceof GridError ? err.message : String(err);
+      this.error = err instanceof GridError ? `${err.message} The tables appear once forward and upstream are valid and of one shape.` : String(err);
+    }
+  }
+
+  /** The numbers a link kept, when they are usable; a link whose numbers are not is reported and dropped. */
+  private restoreFromUrl(): boolean {
+    if (!this.id) return false;
+    const saved = readUrlState(this.id);
+    if (saved === undefined) return false;
+    try {
+      const { forward, upstream } = (saved ?? {}) as Record<string, unknown>;
+      const grids = { forward: parseGrid(forward, 'forward'), upstream: parseGrid(upstream, 'upstream') };
+      assertSameShape(grids.forward, grids.upstream, ['forward', 'upstream']);
+      this.setGrids(grids);
+      return true;
+    } catch (err) {
+      const why = err instanceof GridError ? err.message : String(err);
+      rejectUrlState(this.id, `The link's numbers for the ReLU tables could not be used (${why}), so the figure shows its own.`);
+      return false;
     }
   }
 
@@ -338,14 +361,16 @@ export class CnnReluBackward extends LitElement {
     if (this.error && !this.grids) return html`<p class="error" role="alert">${this.error}</p>`;
     if (!this.grids) return html`<p class="muted">Loading…</p>`;
     const invalidCount = this.invalid.size;
+    // Tables of the previous grids stay up while new ones compute, unless their shape no longer fits.
+    const tables = this.tables && sameShape(this.tables.output, this.grids.forward) ? this.tables : null;
     return html`<div class="panel">
       <div class="grids">
         ${this.renderInputGrid('forward', 'Forward input', 'x')}
-        ${this.tables
+        ${tables
           ? html`<figure>
               <figcaption>Forward output<span class="formula">max(x, 0)</span></figcaption>
               <table data-output aria-label="Forward output">
-                ${this.tables.output.map((row) => html`<tr>${row.map((v) => html`<td>${formatCell(v)}</td>`)}</tr>`)}
+                ${tables.output.map((row) => html`<tr>${row.map((v) => html`<td>${formatCell(v)}</td>`)}</tr>`)}
               </table>
             </figure>`
           : nothing}
@@ -366,7 +391,7 @@ export class CnnReluBackward extends LitElement {
         upstream value that was not positive.
       </p>
       <div class="results" aria-live="polite">
-        ${this.tables ? RELU_RULES.map((rule) => this.renderResult(rule, this.tables!.results[rule])) : html`<p class="muted">Computing…</p>`}
+        ${tables ? RELU_RULES.map((rule) => this.renderResult(rule, tables.results[rule])) : html`<p class="muted">Computing…</p>`}
       </div>
     </div>`;
   }

@@ -19,7 +19,8 @@ import { type RandomizationMode, type SanityStep, parameterRandomization, random
 import type { AttributionMap, AttributionMethod } from '../src/core/attribution/types';
 import { applyColormap } from '../src/core/colormap';
 import { classScores, hasWeightAccess } from '../src/core/convnet';
-import { readUrlState, writeUrlState } from '../src/browser/url-state';
+import { formatNumber } from '../src/core/format';
+import { oneOf, readUrlFields, writeUrlState } from '../src/browser/url-state';
 import { sampleTensor } from '../src/browser/workbench';
 import { RunSlot } from './run-slot';
 import { WorkbenchLink } from './workbench-link';
@@ -102,8 +103,8 @@ export class CnnSanityCheck extends LitElement {
         padding-right: 0.4rem;
       }
       canvas {
-        width: 52px;
-        height: 52px;
+        width: 76px;
+        height: 76px;
         border: 1px solid var(--_border);
         display: block;
       }
@@ -157,8 +158,8 @@ export class CnnSanityCheck extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    const saved = this.id ? (readUrlState(this.id) as Record<string, unknown> | undefined) : undefined;
-    if (saved?.['mode'] === 'cascading' || saved?.['mode'] === 'independent') this.mode = saved['mode'];
+    const saved = this.id ? readUrlFields(this.id, 'the sanity check', { mode: oneOf('cascading', 'independent') }) : {};
+    if (saved['mode']) this.mode = saved['mode'] as RandomizationMode;
     this.runOnNewInput();
   }
 
@@ -263,7 +264,7 @@ export class CnnSanityCheck extends LitElement {
   private renderGrid() {
     const methods = this.chosen;
     return html`<div class="scroll">
-      <div class="grid" style="grid-template-columns: auto repeat(${this.steps.length}, 54px)" role="group" aria-label="Maps after each randomisation step">
+      <div class="grid" style="grid-template-columns: auto repeat(${this.steps.length}, 78px)" role="group" aria-label="Maps after each randomisation step">
         <span></span>
         ${this.steps.map((s) => html`<span class="col" title=${this.columnLabel(s)}>${this.columnLabel(s)}</span>`)}
         ${methods.map(
@@ -323,7 +324,7 @@ export class CnnSanityCheck extends LitElement {
     return html`<div class="scroll">
       <table data-testid="spearman">
         <caption>
-          Spearman rank correlation of |map| with the trained network's
+          Spearman rank correlation of |map| with the trained network's map, per method and step
         </caption>
         <thead>
           <tr>
@@ -335,12 +336,31 @@ export class CnnSanityCheck extends LitElement {
           ${methods.map(
             (m) => html`<tr>
               <th scope="row">${m.title}</th>
-              ${this.steps.map((s) => html`<td>${s.spearman[m.id]!.toFixed(2)}</td>`)}
+              ${this.steps.map(
+                (s) => html`<td title=${s.unscored[m.id] ?? nothing}>${formatNumber(s.spearman[m.id]!, 2)}</td>`,
+              )}
             </tr>`,
           )}
         </tbody>
       </table>
+      ${this.renderUnscored()}
     </div>`;
+  }
+
+  /** Why some scores read "undefined": a constant map ranks nothing, so "alike" and "different" mean nothing. */
+  private renderUnscored() {
+    const reasons = this.chosen.flatMap((m) => {
+      const at = this.steps.map((s, i) => [i, s.unscored[m.id]] as const).filter(([, why]) => why);
+      if (!at.length) return [];
+      const where = at.length === this.steps.length ? 'at every step' : `at ${at.map(([i]) => this.columnLabel(this.steps[i]!)).join(', ')}`;
+      return [html`<li>${m.title}, ${where}: ${at[0]![1]}.</li>`];
+    });
+    return reasons.length
+      ? html`<div class="muted" data-testid="unscored">
+          <p>“undefined”: the score cannot be computed, and is not a sign that the map stayed alike.</p>
+          <ul>${reasons}</ul>
+        </div>`
+      : nothing;
   }
 
   override render() {

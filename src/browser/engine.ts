@@ -10,8 +10,9 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
 import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
-import { type BackendInfo, type BackendName, isBackendName, startEngine, type WebGLReport } from '../core/backend';
+import { BACKENDS, type BackendInfo, type BackendName, isBackendName, startEngine, type WebGLReport } from '../core/backend';
 import { tf } from '../core/tf';
+import { rejectUrlState } from './url-state';
 
 /** URL parameter that forces a backend, e.g. `?backend=wasm`. */
 export const BACKEND_PARAM = 'backend';
@@ -64,6 +65,16 @@ export function requestedBackend(): BackendName | null {
   return isBackendName(value) ? value : null;
 }
 
+/** Reports a `?backend=` the book does not know and takes it out of the URL, so the automatic choice shows there too. */
+function rejectUnknownBackend(): void {
+  const value = new URLSearchParams(location.search).get(BACKEND_PARAM);
+  if (value === null || isBackendName(value)) return;
+  rejectUrlState(
+    BACKEND_PARAM,
+    `The link asks for the backend “${value}”, which the book does not have (it has ${BACKENDS.join(', ')}), so the book chose one itself.`,
+  );
+}
+
 let current: BackendInfo | null = null;
 
 function watchContextLoss(): void {
@@ -83,6 +94,7 @@ let starting: Promise<BackendInfo> | null = null;
 /** Starts the engine once per page and resolves to the active backend. */
 export function getEngine(): Promise<BackendInfo> {
   starting ??= (async () => {
+    rejectUnknownBackend();
     const info = await startEngine({ override: requestedBackend(), cached: readCache(), webgl: probeWebGL() });
     writeCache(info);
     current = info;

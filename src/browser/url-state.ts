@@ -1,25 +1,104 @@
 /**
  * Component state in the page's URL, so an instructor can link to exactly the
  * view they set up. Each component writes one search parameter, named by its
- * element id; values are JSON. Reading validates nothing: the component
- * validates what it reads, as it validates attributes.
+ * element id; values are JSON. The component validates what it reads, as it
+ * validates attributes; what it cannot use is reported to the reader through
+ * one notice (`<cnn-url-notice>`) and replaced in the address bar by the
+ * default, so a bad link neither fails silently nor stays to be shared.
  */
 
-/** The JSON value stored under `key` in the current URL, or undefined. */
+/** A value of the URL that a page could not use, and what it did instead. */
+export interface UrlNotice {
+  /** The search parameter. */
+  key: string;
+  /** One sentence for the reader. */
+  message: string;
+}
+
+/** Event fired on `window` with a {@link UrlNotice} as its detail. */
+export const URL_NOTICE_EVENT = 'cnn-url-notice';
+
+const notices: UrlNotice[] = [];
+
+/** The notices of this page so far, for a notice element that starts after some were given. */
+export function urlNotices(): readonly UrlNotice[] {
+  return notices;
+}
+
+/** Replaces (never pushes) the URL so that parameter `key` holds `raw`; null removes it. */
+function replaceParam(key: string, raw: string | null): void {
+  const url = new URL(location.href);
+  if (raw === null) url.searchParams.delete(key);
+  else url.searchParams.set(key, raw);
+  history.replaceState(history.state, '', url.href);
+}
+
+/**
+ * Tells the reader that the link's `key` held something the page cannot use
+ * and puts `replacement` there instead (JSON, as {@link writeUrlState}
+ * writes; null removes the parameter, so the defaults apply). `raw` writes
+ * the replacement as plain text, for parameters that are not JSON.
+ */
+export function rejectUrlState(key: string, message: string, replacement: unknown = null, { raw = false } = {}): void {
+  if (replacement === null) replaceParam(key, null);
+  else replaceParam(key, raw ? String(replacement) : JSON.stringify(replacement));
+  const notice = { key, message };
+  notices.push(notice);
+  window.dispatchEvent(new CustomEvent<UrlNotice>(URL_NOTICE_EVENT, { detail: notice }));
+}
+
+/** The JSON value stored under `key` in the current URL, or undefined; text that is not JSON is rejected. */
 export function readUrlState(key: string): unknown {
   const raw = new URLSearchParams(location.search).get(key);
   if (raw === null) return undefined;
   try {
     return JSON.parse(raw);
   } catch {
+    rejectUrlState(key, `The link's setting “${key}” could not be read, so that figure starts from its defaults.`);
     return undefined;
   }
 }
 
 /** Replaces (never pushes) the URL so that `key` holds `value`; null removes it. */
 export function writeUrlState(key: string, value: unknown): void {
-  const url = new URL(location.href);
-  if (value === null) url.searchParams.delete(key);
-  else url.searchParams.set(key, JSON.stringify(value));
-  history.replaceState(history.state, '', url.href);
+  replaceParam(key, value === null ? null : JSON.stringify(value));
+}
+
+/** A check of one field of a figure's state: whether a value read from the URL may be used. */
+export type FieldCheck = (value: unknown) => boolean;
+
+/** A field that must be one of `values`. */
+export const oneOf =
+  (...values: readonly unknown[]): FieldCheck =>
+  (v) =>
+    values.includes(v);
+
+/** A field holding an index as text ("3"), or "" for the figure's default. */
+export const indexText: FieldCheck = (v) => typeof v === 'string' && /^\d*$/.test(v);
+
+/** A field holding any text (checked later against the network, as a layer name is). */
+export const anyText: FieldCheck = (v) => typeof v === 'string';
+
+/**
+ * The fields of figure state `key` that pass their checks. Fields the figure
+ * does not know are dropped; a field that fails its check, or a value that is
+ * not an object, is reported and removed from the URL, so the figure's default
+ * takes its place there too. `what` names the figure in the notice.
+ */
+export function readUrlFields(key: string, what: string, checks: Record<string, FieldCheck>): Record<string, unknown> {
+  const saved = readUrlState(key);
+  if (saved === undefined) return {};
+  if (typeof saved !== 'object' || saved === null || Array.isArray(saved)) {
+    rejectUrlState(key, `The link's settings for ${what} were not understood, so it starts from its defaults.`);
+    return {};
+  }
+  const entries = Object.entries(saved as Record<string, unknown>);
+  const valid = entries.filter(([field, v]) => checks[field]?.(v));
+  const bad = entries.filter(([field]) => !valid.some(([f]) => f === field));
+  if (bad.length) {
+    const list = bad.map(([field, v]) => `${field} = ${JSON.stringify(v)}`).join(', ');
+    const [is, it] = bad.length > 1 ? ['are not settings', 'defaults'] : ['is not a setting', 'default'];
+    rejectUrlState(key, `The link's ${list} ${is} ${what} accepts, so it uses the ${it}.`, valid.length ? Object.fromEntries(valid) : null);
+  }
+  return Object.fromEntries(valid);
 }

@@ -119,6 +119,46 @@ test('a malformed attribute gives a clear message, not a blank panel', async ({ 
   await expect(page.locator('cnn-relu-backward [role="alert"]')).toContainText('must match');
 });
 
+test('attributes set one after the other show a message until their shapes agree, and never throw', async ({ page, problems }) => {
+  await openChapter(page);
+  await expectTables(page, EXAMPLE_X, EXAMPLE_R);
+  const x = [
+    [1, -2],
+    [3, 4],
+  ];
+  const r = [
+    [-1, 2],
+    [5, -3],
+  ];
+  const set = (name: string, grid: number[][]) =>
+    page.evaluate(([n, g]) => document.querySelector('cnn-relu-backward')!.setAttribute(n as string, JSON.stringify(g)), [name, grid] as const);
+  // Both in one task, as an embedding page's script sets them: the 3×3 tables must not be drawn over 2×2 inputs.
+  await page.evaluate(
+    ([fx, fr]) => {
+      const el = document.querySelector('cnn-relu-backward')!;
+      el.setAttribute('forward', JSON.stringify(fx));
+      el.setAttribute('upstream', JSON.stringify(fr));
+    },
+    [x, r],
+  );
+  await expectTables(page, x, r);
+  // One at a time: a message while they disagree, then the tables.
+  await set('forward', EXAMPLE_X);
+  await expect(page.locator('cnn-relu-backward [role="alert"]')).toContainText('forward is 3×3 but upstream is 2×2');
+  await set('upstream', EXAMPLE_R);
+  await expectTables(page, EXAMPLE_X, EXAMPLE_R);
+  expect(problems.list).toEqual([]);
+});
+
+test('numbers in a link that cannot be used are reported, dropped from the URL, and the defaults shown', async ({ page }) => {
+  for (const bad of ['nonsense', '{"forward":[[1]],"upstream":[[1,2]]}', '[1,2]', '{"forward":"x"}']) {
+    await openChapter(page, `?relu=${encodeURIComponent(bad)}`);
+    await expectTables(page, EXAMPLE_X, EXAMPLE_R);
+    await expect(page.locator('cnn-url-notice li[data-key="relu"]')).toContainText(/ReLU tables|could not be read/);
+    await expect(page).not.toHaveURL(/relu=/);
+  }
+});
+
 test('works with the keyboard alone', async ({ page }) => {
   await openChapter(page);
   const first = page.getByRole('textbox', { name: 'Forward input x, row 1, column 1' });

@@ -20,7 +20,7 @@
  */
 import { type ConvNet, type WeightAccess, hasWeightAccess } from '../convnet';
 import { tf, type Tensor } from '../tf';
-import { spearman, ssim } from './similarity';
+import { incomparableReason, spearman, ssim } from './similarity';
 import type { AttributionInput, AttributionMap, AttributionMethod } from './types';
 
 /** `net` with `layers` re-initialised from `seed` (the same layer gets the same weights in every call); dispose() frees them. */
@@ -55,8 +55,12 @@ export type RandomizationMode = 'cascading' | 'independent';
 export interface SanityStep {
   randomized: string[];
   maps: Record<string, AttributionMap>;
+  /** By method id; NaN where {@link SanityStep.unscored} gives the reason. */
   spearman: Record<string, number>;
+  /** By method id; NaN where {@link SanityStep.unscored} gives the reason. */
   ssim: Record<string, number>;
+  /** Why a method's scores are undefined at this step (one of the two maps is constant), by method id; only those. */
+  unscored: Record<string, string>;
 }
 
 async function mapsOf(methods: readonly AttributionMethod[], input: AttributionInput): Promise<Record<string, AttributionMap>> {
@@ -66,6 +70,8 @@ async function mapsOf(methods: readonly AttributionMethod[], input: AttributionI
 }
 
 const magnitude = (m: AttributionMap) => m.data.map(Math.abs);
+/** How the reasons for undefined scores name the two maps. */
+const UNSCORED_NAMES: [string, string] = ["the trained network's map", 'the map after this step'];
 function scaled(m: AttributionMap): Float32Array {
   const a = magnitude(m);
   const max = a.reduce((x, y) => Math.max(x, y), 0);
@@ -74,7 +80,8 @@ function scaled(m: AttributionMap): Float32Array {
 
 /**
  * Runs the test over every layer with weights, top first. Step 0 randomises
- * nothing (its scores are exactly 1); step i randomises the top i layers
+ * nothing (its scores are exactly 1, unless the trained map is constant: then
+ * every score of that method is undefined, NaN, with the reason); step i randomises the top i layers
  * (cascading) or the i-th layer from the top alone (independent). The target
  * and the explained layer stay as in `input`.
  */
@@ -95,13 +102,20 @@ export async function parameterRandomization(
     const random = withRandomizedLayers(net, randomized, seed);
     try {
       const maps = await mapsOf(methods, { ...input, net: random.net });
+      const unscored = Object.fromEntries(
+        methods.flatMap((m) => {
+          const why = incomparableReason(magnitude(reference[m.id]!), magnitude(maps[m.id]!), UNSCORED_NAMES);
+          return why ? [[m.id, why]] : [];
+        }),
+      );
       const score = (f: (a: AttributionMap, b: AttributionMap) => number) =>
-        Object.fromEntries(methods.map((m) => [m.id, f(reference[m.id]!, maps[m.id]!)]));
+        Object.fromEntries(methods.map((m) => [m.id, unscored[m.id] ? NaN : f(reference[m.id]!, maps[m.id]!)]));
       steps.push({
         randomized,
         maps,
         spearman: score((a, b) => spearman(magnitude(a), magnitude(b))),
         ssim: score((a, b) => ssim(scaled(a), scaled(b), a.width, a.height)),
+        unscored,
       });
     } finally {
       random.dispose();

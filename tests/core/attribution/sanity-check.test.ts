@@ -97,3 +97,27 @@ describe.each(NODE_BACKENDS)('sanity checks on %s', (backend) => {
     net.dispose();
   });
 });
+
+describe('sanity-check scores of constant maps', () => {
+  it('are undefined (NaN) with the reason, never "unchanged", while other methods are scored', async () => {
+    await useBackend('cpu');
+    const net = twoConvNet();
+    const image = randomImage(net);
+    // A method whose map is zero everywhere on every network: before and after randomisation alike.
+    const flat = {
+      ...saliencyMethod,
+      id: 'flat',
+      attribute: async () => ({ width: 8, height: 8, data: new Float32Array(64), signed: false }),
+    };
+    const steps = await parameterRandomization({ net, image, target: TARGET }, [flat, saliencyMethod], { seed: 2 });
+    for (const step of steps) {
+      expect(step.spearman['flat']).toBeNaN();
+      expect(step.ssim['flat']).toBeNaN();
+      expect(step.unscored['flat']).toMatch(/^the trained network's map is zero everywhere and the map after this step is zero everywhere/);
+      expect(step.unscored['saliency']).toBeUndefined();
+      expect(Number.isFinite(step.spearman['saliency'])).toBe(true);
+    }
+    image.dispose();
+    net.dispose();
+  });
+});
