@@ -12,7 +12,7 @@
  * Attribute: `methods`, registry ids separated by spaces (default: saliency,
  * guided backprop, Grad-CAM; those the network cannot run are left out).
  */
-import { LitElement, css, html, nothing, svg } from 'lit';
+import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { ATTRIBUTION_METHODS, isAttributionMethodId } from '../src/core/attribution/registry';
 import { type RandomizationMode, type SanityStep, parameterRandomization, randomizationOrder } from '../src/core/attribution/sanity-check';
@@ -25,6 +25,8 @@ import { sampleTensor } from '../src/browser/workbench';
 import { RunSlot } from './run-slot';
 import { WorkbenchLink } from './workbench-link';
 import './cnn-input-bar';
+import './cnn-line-chart';
+import type { LineSeries } from './cnn-line-chart';
 import { baseStyles, numberTableStyles } from './theme';
 import { errorMessage } from '../src/core/errors';
 
@@ -32,8 +34,8 @@ import { errorMessage } from '../src/core/errors';
 export const SANITY_METHODS = 'saliency guided-backprop grad-cam';
 
 /** Line styles per method row, so the chart reads without colour too. */
-const STROKES = [
-  { colour: 'var(--_accent)', dash: '' },
+const STROKES: Pick<LineSeries, 'colour' | 'dash'>[] = [
+  { colour: 'var(--_accent)' },
   { colour: 'var(--_warn)', dash: '6 3' },
   { colour: 'var(--_muted)', dash: '2 3' },
   { colour: 'currentColor', dash: '8 3 2 3' },
@@ -119,12 +121,6 @@ export class CnnSanityCheck extends LitElement {
       figcaption p {
         margin: 0.4rem 0 0;
         max-width: 40rem;
-      }
-      svg {
-        width: 100%;
-        max-width: 28rem;
-        height: auto;
-        font-size: 11px;
       }
       figure {
         margin: 0;
@@ -278,40 +274,27 @@ export class CnnSanityCheck extends LitElement {
     </div>`;
   }
 
+  /** ρ per method over the steps; an undefined score (a constant map) leaves a gap in its line. */
   private renderChart() {
-    const methods = this.chosen;
-    const [W, H, left, bottom, top, right] = [380, 200, 36, 28, 10, 10];
-    const all = this.steps.flatMap((s) => methods.map((m) => s.spearman[m.id]!));
-    const lo = Math.min(0, Math.floor(Math.min(...all) * 5) / 5);
-    const n = Math.max(1, this.steps.length - 1);
-    const x = (i: number) => left + ((W - left - right) * i) / n;
-    const y = (v: number) => top + ((H - top - bottom) * (1 - v)) / (1 - lo);
-    const ticks = [...new Set([lo, 0, 0.5, 1])];
+    const series: LineSeries[] = this.chosen.map((m, k) => ({
+      label: m.title,
+      points: this.steps.map((s, i) => ({ x: i, y: s.spearman[m.id]! })),
+      ...STROKES[k % STROKES.length]!,
+    }));
+    const cascading = this.stepsMode === 'cascading';
     return html`<figure>
-      <svg viewBox="0 0 ${W} ${H}" role="img" aria-label="Spearman rank correlation with the trained network's map, per method, over the randomisation steps">
-        ${ticks.map(
-          (t) => svg`<line x1=${left} x2=${W - right} y1=${y(t)} y2=${y(t)} stroke="var(--_border)" stroke-width="0.5" />
-            <text x=${left - 4} y=${y(t) + 4} text-anchor="end" fill="currentColor">${t.toFixed(1)}</text>`,
-        )}
-        <text x=${left} y=${H - 8} fill="currentColor">trained</text>
-        <text x=${W - right} y=${H - 8} text-anchor="end" fill="currentColor"
-          >${this.stepsMode === 'cascading' ? `all ${n} layers random` : `only ${this.columnLabel(this.steps[n]!)} random`}</text
-        >
-        ${methods.map((m, k) => {
-          const { colour, dash } = STROKES[k % STROKES.length]!;
-          const d = this.steps.map((s, i) => `${i ? 'L' : 'M'}${x(i).toFixed(1)},${y(s.spearman[m.id]!).toFixed(1)}`).join('');
-          return svg`<path d=${d} fill="none" stroke=${colour} stroke-width="2" stroke-dasharray=${dash} />`;
-        })}
-      </svg>
+      <cnn-line-chart
+        label="Spearman rank correlation with the trained network's map, per method, over the randomisation steps"
+        x-title=${cascading ? 'layers randomised, from the top' : 'layer randomised, counted from the top'}
+        y-title="Spearman ρ with the trained map"
+        .series=${series}
+        .xTickFormat=${(x: number) => (x === 0 ? 'trained' : String(x))}
+        .xDomain=${[0, Math.max(1, this.steps.length - 1)] as const}
+        .yInclude=${[0, 1]}
+      ></cnn-line-chart>
       <figcaption>
-        ${methods.map((m, k) => {
-          const { colour, dash } = STROKES[k % STROKES.length]!;
-          return html`<svg width="28" height="10" aria-hidden="true" style="width: 28px">
-              <line x1="0" x2="28" y1="5" y2="5" stroke=${colour} stroke-width="2" stroke-dasharray=${dash} /></svg
-            >&nbsp;${m.title}&ensp;`;
-        })}
         <p class="muted">
-          ${this.stepsMode === 'cascading'
+          ${cascading
             ? 'A map that explains the network should lose its resemblance (ρ falls towards 0) as soon as the top layers are randomised; a line that stays near 1 shows a method that depends on the image more than on what the network learned.'
             : 'Each step randomises one layer and keeps every other layer trained: a dip shows a layer the method depends on; a line near 1 at a step shows a layer the map ignores.'}
         </p>

@@ -51,6 +51,9 @@ test('a short run raises the target logit at every step, within the budget ε', 
   expect(Number(delta)).toBeLessThanOrEqual(8 + 0.005);
   expect(Number(gain) * Number(delta)).toBeLessThanOrEqual(127.5 + 0.5);
   await expect(figure.getByRole('img', { name: /Target logit and original class's logit over the steps/ })).toBeVisible();
+  const chart = figure.locator('cnn-line-chart');
+  await expect(chart.locator('.y-title')).toHaveText('logit');
+  expect(await chart.locator('.x-tick').allTextContents()).toEqual(['0', '1', '2', '3', '4', '5']);
   expectNoProblems(problems);
 });
 
