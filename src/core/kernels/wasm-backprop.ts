@@ -1,16 +1,19 @@
 /**
  * The convolution gradients that `@tensorflow/tfjs-backend-wasm` 4.22 lacks,
- * and a correct max-pool gradient in place of the one it ships.
+ * a correct max-pool gradient in place of the one it ships, a fast conv2d
+ * input gradient in place of its scalar loop, and an Identity that does not
+ * copy (the engine clones every tensor it saves for a gradient).
  *
  * The WASM backend ships `Conv2DBackpropInput` but not `Conv2DBackpropFilter`,
  * `DepthwiseConv2dNativeBackpropInput` or `DepthwiseConv2dNativeBackpropFilter`,
  * so `tf.grad` through conv2d weights (training) and through any depthwise
  * convolution fails there with "Kernel '…' not registered for backend 'wasm'".
- * Its `MaxPoolGrad` runs but is wrong (see `maxPoolGrad`). These are plain JS
- * kernels over the WASM heap. All four are the same sum over (output pixel,
- * filter tap) pairs, so the pairs whose input pixel lies inside the image are
- * listed once as flat offsets (`convTaps`) and each kernel is a short loop over
- * that list with the channel arithmetic inline.
+ * Its `MaxPoolGrad` runs but is wrong (see `maxPoolGrad`). The two conv2d
+ * gradients run as forward convolutions on XNNPACK (conv-grads-as-conv.ts).
+ * The other three are plain JS kernels over the WASM heap, the same sum over
+ * (output pixel, filter tap) pairs, so the pairs whose input pixel lies inside
+ * the image are listed once as flat offsets (`convTaps`) and each kernel is a
+ * short loop over that list with the channel arithmetic inline.
  *
  * Layout is NHWC throughout (the only layout the WASM convolutions support):
  * x `[b, h, w, c]`, dy `[b, outH, outW, outC]`, conv filter `[fh, fw, c, outC]`,
@@ -19,15 +22,16 @@
 import {
   backend_util,
   Conv2DBackpropFilter,
+  Conv2DBackpropInput,
   DepthwiseConv2dNativeBackpropFilter,
   DepthwiseConv2dNativeBackpropInput,
   getKernel,
+  Identity,
   MaxPoolGrad,
   registerKernel,
   unregisterKernel,
 } from '@tensorflow/tfjs-core';
 import type {
-  Conv2DBackpropFilterAttrs,
   DepthwiseConv2dNativeBackpropFilterAttrs,
   DepthwiseConv2dNativeBackpropInputAttrs,
   KernelConfig,
@@ -36,6 +40,7 @@ import type {
   TensorInfo,
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { conv2DBackpropFilterAsConv, conv2DBackpropInputAsConv } from './conv-grads-as-conv';
 
 type Shape4D = [number, number, number, number];
 type KernelArgs<A> = { backend: BackendWasm; inputs: Record<string, TensorInfo>; attrs: A };
@@ -118,30 +123,6 @@ function writeOutput(backend: BackendWasm, shape: number[], sums: Float64Array):
   const out = backend.makeOutput(shape, 'float32');
   (heapView(backend, out) as Float32Array).set(sums);
   return out;
-}
-
-function conv2DBackpropFilter({ backend, inputs, attrs }: KernelArgs<Conv2DBackpropFilterAttrs>): TensorInfo {
-  const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
-  if (attrs.dataFormat === 'NCHW') {
-    throw new Error("wasm Conv2DBackpropFilter supports dataFormat 'NHWC' only, got 'NCHW'.");
-  }
-  const c = backend_util.computeConv2DInfo(
-    x.shape as Shape4D, attrs.filterShape, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
-  const { inChannels, outChannels } = c;
-  const taps = convTaps(c);
-  const xs = heapView(backend, x);
-  const dys = heapView(backend, dy);
-  const sums = new Float64Array(c.filterHeight * c.filterWidth * inChannels * outChannels);
-  const tapSize = inChannels * outChannels;
-  for (let t = 0; t < taps.count; t++) {
-    const xOffset = taps.x[t];
-    const dyOffset = taps.dy[t];
-    for (let ci = 0, w = taps.tap[t] * tapSize; ci < inChannels; ci++, w += outChannels) {
-      const xv = xs[xOffset + ci];
-      for (let co = 0; co < outChannels; co++) sums[w + co] += xv * dys[dyOffset + co];
-    }
-  }
-  return writeOutput(backend, attrs.filterShape, sums);
 }
 
 function depthwiseConv2dNativeBackpropFilter(
@@ -241,11 +222,28 @@ function maxPoolGrad({ backend, inputs, attrs }: KernelArgs<MaxPoolGradAttrs>): 
 }
 
 /**
+ * Identity that shares its input's bytes, as tfjs-backend-cpu's does. The
+ * engine saves every tensor a gradient needs by cloning it through Identity,
+ * and the stock WASM Identity copies the bytes: one copy of each activation
+ * and filter per op on the tape (33 copies for a saliency map of scenes-cnn).
+ * Sharing is safe because no kernel writes into its inputs (Reshape already
+ * shares the same way), and it keeps a filter's data id, so XNNPACK's packed
+ * filters and the flipped filters of conv-grads-as-conv.ts are found again.
+ */
+function identity({ backend, inputs }: KernelArgs<object>): TensorInfo {
+  const { x } = inputs as { x: TensorInfo };
+  backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
+/**
  * Kernel configs for the three convolution gradients missing from the WASM
- * backend and for the max-pool gradient that replaces its own.
+ * backend, and for the conv2d input gradient, max-pool gradient and identity
+ * that replace its own.
  */
 export const wasmBackpropKernelConfigs: readonly KernelConfig[] = [
-  { kernelName: Conv2DBackpropFilter, backendName: 'wasm', kernelFunc: conv2DBackpropFilter as unknown as KernelFunc },
+  { kernelName: Conv2DBackpropFilter, backendName: 'wasm', kernelFunc: conv2DBackpropFilterAsConv as unknown as KernelFunc },
+  { kernelName: Conv2DBackpropInput, backendName: 'wasm', kernelFunc: conv2DBackpropInputAsConv as unknown as KernelFunc },
   {
     kernelName: DepthwiseConv2dNativeBackpropFilter,
     backendName: 'wasm',
@@ -257,6 +255,7 @@ export const wasmBackpropKernelConfigs: readonly KernelConfig[] = [
     kernelFunc: depthwiseConv2dNativeBackpropInput as unknown as KernelFunc,
   },
   { kernelName: MaxPoolGrad, backendName: 'wasm', kernelFunc: maxPoolGrad as unknown as KernelFunc },
+  { kernelName: Identity, backendName: 'wasm', kernelFunc: identity as unknown as KernelFunc },
 ];
 
 /**
@@ -266,7 +265,7 @@ export const wasmBackpropKernelConfigs: readonly KernelConfig[] = [
  * Kernels the backend lacks are not listed: a registration of one by anyone
  * else (a later tfjs with native ones) is left alone.
  */
-const REPLACED: ReadonlySet<string> = new Set([MaxPoolGrad]);
+const REPLACED: ReadonlySet<string> = new Set([MaxPoolGrad, Conv2DBackpropInput, Identity]);
 
 /** The key tfjs-core's kernel registry files a kernel under (its `makeKey`). */
 const registryKey = (kernelName: string, backendName: string) => `${backendName}_${kernelName}`;
