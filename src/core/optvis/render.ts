@@ -65,7 +65,9 @@ export function normalisedAscent(stepSize: number): Update {
       const { value, grads } = tf.variableGrads(objective, variables as Variable[]);
       for (const v of variables) {
         const g = grads[v.name]!;
-        v.assign(tf.tidy(() => tf.add(v, tf.mul(g, tf.div(stepSize, tf.add(tf.mean(tf.abs(g)), 1e-8))))));
+        const next = tf.tidy(() => tf.add(v, tf.mul(g, tf.div(stepSize, tf.add(tf.mean(tf.abs(g)), 1e-8)))));
+        v.assign(next);
+        next.dispose();
       }
       tf.dispose(Object.values(grads));
       return value;

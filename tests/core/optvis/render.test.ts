@@ -105,6 +105,7 @@ describe.each(NODE_BACKENDS)('the render loop on %s', (backend) => {
     );
     expect(new Set(counts).size).toBe(1);
     await expectNoLeak(() => render(net, { ...options, steps: 4, param: () => fourierImage([8, 8, 3], { range: [0, 1] }) }));
+    for (const update of [() => gradientAscent(0.1), () => normalisedAscent(0.01)]) await expectNoLeak(() => render(net, { ...options, steps: 3, update }));
     const controller = new AbortController();
     await expectNoLeak(() => render(net, { ...options, steps: 20, signal: controller.signal, onStep: (s) => void (s.step === 2 && controller.abort()) }));
     await expect(
