@@ -18,6 +18,7 @@ import {
   topRegions,
   upsampleMap,
 } from '../src/core/attribution/maps';
+import { explainableLayer } from '../src/core/attribution/pipeline';
 import { ATTRIBUTION_METHODS, isAttributionMethodId } from '../src/core/attribution/registry';
 import type { AttributionMap, AttributionMethod, AttributionOptions } from '../src/core/attribution/types';
 import { type RgbaImage, tensorToImage } from '../src/core/image';
@@ -117,7 +118,7 @@ export class CnnAttribution extends LitElement {
     try {
       const scores = await classScores(net, image);
       const index = chosenClass(this.target, scores);
-      const layer = method.needsLayer && net.convLayers.includes(this.layer) ? this.layer : undefined;
+      const layer = method.needsLayer ? explainableLayer(net, this.layer) : undefined;
       const t0 = performance.now();
       const map = await method.attribute({
         net,
@@ -183,8 +184,7 @@ export class CnnAttribution extends LitElement {
               }}
             >
               ${net.convLayers.map(
-                (l, i) =>
-                  html`<option value=${l} ?selected=${l === this.layer || (!net.convLayers.includes(this.layer) && i === net.convLayers.length - 1)}>${l}</option>`,
+                (l) => html`<option value=${l} ?selected=${l === (explainableLayer(net, this.layer) ?? net.convLayers.at(-1))}>${l}</option>`,
               )}
             </select>
           </label>`

@@ -113,7 +113,11 @@ export interface ConvNet extends Partial<WeightAccess> {
   readonly classNames: readonly string[];
   /** Every layer (graph models: every computing node), input first. */
   readonly layers: readonly LayerSummary[];
-  /** Layers that CAM-style methods can explain, first to last. */
+  /**
+   * Layers that CAM-style methods can explain, first to last: each convolution's rectified feature maps,
+   * the A^k of Grad-CAM (eq. 1): the ReLU that follows it (across a batch normalisation or bias), or the
+   * convolution itself where its ReLU is fused or it has none. The last one is explained by default.
+   */
   readonly convLayers: readonly string[];
   /** The layer whose output is the logits. */
   readonly logitLayer: string;
@@ -243,17 +247,22 @@ export function isLogitShape(shape: readonly (number | null)[]): boolean {
   return shape.length >= 1 && shape.slice(0, -1).every((d) => d === 1);
 }
 
-/** Checks the overrides and detected roles of a network; throws for the reader when the roles are missing. */
+/**
+ * Checks the overrides and detected roles of a network; throws for the reader when the roles are missing.
+ * `rectified` names the layer holding a convolution's rectified maps (see {@link ConvNet.convLayers}); the
+ * adapter works it out from the graph's wiring.
+ */
 export function resolveRoles(
   layers: readonly LayerSummary[],
   meta: ConvNetMeta,
   detectedLogit: string | null,
+  rectified: (conv: string) => string = (conv) => conv,
 ): { convLayers: string[]; logitLayer: string; classNames: string[] } {
   const byName = new Map(layers.map((l) => [l.name, l]));
   const spatial = layers.filter((l) => l.outputShape.length === 3 && l.kind !== 'input').map((l) => l.name);
   const convLayers = meta.convLayers
     ? [...meta.convLayers]
-    : layers.filter((l) => l.kind === 'conv').map((l) => l.name);
+    : [...new Set(layers.filter((l) => l.kind === 'conv').map((l) => rectified(l.name)))];
   for (const name of convLayers) {
     if (!spatial.includes(name)) {
       throw new ModelLoadError('no-conv', `'${name}' is not a layer with feature maps (height × width × channels).`, spatial);

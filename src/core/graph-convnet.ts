@@ -71,6 +71,12 @@ const HIDDEN_OPS = new Set(['Const', 'Identity', 'NoOp']);
 /** Output activations that turn logits into probabilities; the logits are their input. */
 const OUTPUT_SQUASH = new Set(['Softmax', 'Sigmoid']);
 
+/** Ops that carry a convolution's output on to its activation, all their other inputs constants (Conv2D → BiasAdd → Relu). */
+const BEFORE_ACTIVATION_OPS = new Set(['BiasAdd', 'Add', 'AddV2', 'FusedBatchNorm', 'FusedBatchNormV3', 'Identity']);
+
+/** Activation ops: their output is a convolution's rectified maps. */
+const ACTIVATION_OPS = new Set(['Relu', 'Relu6', 'Elu', 'Selu', 'LeakyRelu']);
+
 /** The node name in an input reference such as 'conv/Relu:0' or '^control'. */
 function nodeName(ref: string): string {
   return ref.replace(/^\^/, '').replace(/:\d+$/, '');
@@ -134,7 +140,21 @@ export function graphConvNet(model: GraphModel, graph: GraphDefJson, meta: ConvN
       detected = out?.name ?? null;
     }
   }
-  const roles = resolveRoles(layers, meta, detected);
+  // A convolution's rectified maps: the activation node that alone reads it, across its bias or batch norm;
+  // else the convolution itself (a _FusedConv2D with a fused Relu is already rectified).
+  const readers = new Map<string, GraphNodeJson[]>();
+  for (const n of graph.node) for (const ref of inputs(n)) readers.set(ref, [...(readers.get(ref) ?? []), n]);
+  const rectified = (conv: string): string => {
+    for (let current = conv; ;) {
+      const [next, ...more] = readers.get(current) ?? [];
+      if (!next || more.length > 0) return conv;
+      if (ACTIVATION_OPS.has(next.op)) return next.name;
+      const constants = inputs(next).filter((ref) => ref !== current).every((ref) => source(ref)?.op === 'Const');
+      if (!BEFORE_ACTIVATION_OPS.has(next.op) || !constants) return conv;
+      current = next.name;
+    }
+  };
+  const roles = resolveRoles(layers, meta, detected, rectified);
 
   // CAM: the logits are a global average (Mean over height and width), or one dense layer on it.
   let camNode: GraphNodeJson | undefined = source(roles.logitLayer);

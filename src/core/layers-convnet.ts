@@ -155,6 +155,33 @@ function geometryOf(layer: Layer): LayerGeometry | undefined {
   return undefined;
 }
 
+/** Layers that may stand between a convolution and its activation (Conv → BN → ReLU). */
+const BEFORE_ACTIVATION = new Set(['BatchNormalization', ...INFERENCE_IDENTITY]);
+
+/** Layers that are a convolution's nonlinearity, so their output is its rectified maps. */
+const ACTIVATION_LAYERS = new Set(['ReLU', 'LeakyReLU', 'ELU', 'PReLU', 'ThresholdedReLU']);
+
+/**
+ * The layer whose output is `conv`'s rectified maps: the activation layer that alone reads its output,
+ * possibly across batch normalisation or dropout, else `conv` itself, whose output is already rectified
+ * when the activation is fused (it runs linear + ReLU as one step) and has no activation otherwise.
+ */
+function rectifiedOutput(conv: Layer, readersOf: (layer: string) => readonly Layer[]): string {
+  if (activationOf(conv) !== 'linear') return conv.name;
+  let current = conv;
+  for (;;) {
+    const readers = readersOf(current.name);
+    const next = readers.length === 1 ? readers[0]! : undefined;
+    if (!next) return conv.name;
+    const type = next.getClassName();
+    if (ACTIVATION_LAYERS.has(type) || (type === 'Activation' && !['linear', 'softmax', 'sigmoid'].includes(activationOf(next) ?? ''))) {
+      return next.name;
+    }
+    if (!BEFORE_ACTIVATION.has(type)) return conv.name;
+    current = next;
+  }
+}
+
 function isNestedModel(layer: Layer): boolean {
   return Array.isArray((layer as unknown as { layers?: unknown }).layers);
 }
@@ -261,6 +288,9 @@ export function layersConvNet(model: LayersModel, meta: ConvNetMeta): ConvNet & 
   let nested = false;
   const sources = new Map<number, { name: string; type: string; node: LayerNode }>();
   const variablesOf = new Map<string, readonly LayerVariable[]>([[model.inputLayers[0]!.name, []]]);
+  // Who reads each tensor, and each layer by name, to find the activation after a convolution.
+  const readers = new Map<number, Layer[]>();
+  const layerOf = new Map<string, Layer>();
 
   for (const node of nodesInOrder(model)) {
     const layer = node.outboundLayer;
@@ -272,6 +302,8 @@ export function layersConvNet(model: LayersModel, meta: ConvNetMeta): ConvNet & 
     if (role.relu) relus++;
     if (isNestedModel(layer)) nested = true;
     variablesOf.set(layer.name, layer.trainableWeights);
+    layerOf.set(layer.name, layer);
+    for (const t of node.inputTensors) readers.set(t.id, [...(readers.get(t.id) ?? []), layer]);
     steps.push({
       name: layer.name,
       variables: layer.trainableWeights,
@@ -299,7 +331,8 @@ export function layersConvNet(model: LayersModel, meta: ConvNetMeta): ConvNet & 
     const squash = out && (out.type === 'Softmax' || (out.type === 'Activation' && OUTPUT_SQUASH.has(activationOf(out.node.outboundLayer) ?? '')));
     detected = squash ? (producerOf(out.node)?.name ?? null) : (out?.name ?? null);
   }
-  const roles = resolveRoles(layers, meta, detected);
+  const readersOf = (name: string) => (outputIds.has(outputOf.get(name)!) ? [] : (readers.get(outputOf.get(name)!) ?? []));
+  const roles = resolveRoles(layers, meta, detected, (conv) => rectifiedOutput(layerOf.get(conv)!, readersOf));
   const cam = camLayerOf(roles.logitLayer, layers, (name) => steps.find((s) => s.name === name), sources);
 
   if (nested) notes.add('Deconvnet and guided backpropagation need every ReLU, and some are inside a nested model.');

@@ -80,7 +80,8 @@ describe.each(NODE_BACKENDS)('layers ConvNet on %s', (backend) => {
         close(g, TOY_GRADIENTS[rule]);
         g.dispose();
       }
-      expect(net.convLayers).toEqual(['conv']);
+      // The rectified maps: the ReLU layer's output, or the conv's own when its ReLU is fused.
+      expect(net.convLayers).toEqual([variant === 'separate' ? 'relu' : 'conv']);
       expect(net.logitLayer).toBe('logits');
       expect(net.capabilities).toMatchObject({ reluRules: true, cam: true });
       expect(net.camLayer).toBe(variant === 'separate' ? 'relu' : 'conv');
@@ -118,10 +119,29 @@ describe.each(NODE_BACKENDS)('layers ConvNet on %s', (backend) => {
         close(activations[name]!, sub.predict(x) as Tensor, 4);
       }
     });
-    expect(net.convLayers).toEqual(['c1', 'c2']);
+    expect(net.convLayers).toEqual(['c1', 'r2']);
     expect(net.camLayer).toBe('r2');
     expect(net.params).toBe(model.countParams());
     x.dispose();
+    net.dispose();
+  });
+
+  it('lists each convolution by its rectified maps: the activation after it, across batch norm, else itself', () => {
+    const input = tfl.input({ shape: [6, 6, 1] });
+    const conv = (name: string, activation: 'linear' | 'relu' = 'linear') =>
+      tfl.layers.conv2d({ filters: 2, kernelSize: 3, padding: 'same', activation, name });
+    const apply = (layer: tfl.layers.Layer, x: tfl.SymbolicTensor) => layer.apply(x) as tfl.SymbolicTensor;
+    // c1 → BN → ReLU; c2 → Activation('relu'); c3 (fused relu); c4 → LeakyReLU; c5 → pool (no activation);
+    // c6 read by two layers (an activation and an add), so no single activation is its own.
+    let x = apply(tfl.layers.reLU({ name: 'r1' }), apply(tfl.layers.batchNormalization({ name: 'bn1' }), apply(conv('c1'), input)));
+    x = apply(tfl.layers.activation({ activation: 'relu', name: 'a2' }), apply(conv('c2'), x));
+    x = apply(tfl.layers.leakyReLU({ name: 'l4' }), apply(conv('c4'), apply(conv('c3', 'relu'), x)));
+    x = apply(tfl.layers.maxPooling2d({ poolSize: 2, name: 'p5' }), apply(conv('c5'), x));
+    const c6 = apply(conv('c6'), x);
+    x = tfl.layers.add({ name: 'sum' }).apply([apply(tfl.layers.reLU({ name: 'r6' }), c6), c6]) as tfl.SymbolicTensor;
+    const out = apply(tfl.layers.dense({ units: 2, name: 'out' }), apply(tfl.layers.globalAveragePooling2d({ name: 'gap' }), x));
+    const net = layersConvNet(tfl.model({ inputs: input, outputs: out }), { id: 'b', title: 'B' });
+    expect(net.convLayers).toEqual(['r1', 'a2', 'c3', 'l4', 'c5', 'c6']);
     net.dispose();
   });
 

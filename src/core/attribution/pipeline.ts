@@ -74,7 +74,10 @@ function layerIndex(net: ConvNet, name: string): number {
   return i;
 }
 
-/** The layer a CAM-family method explains: the one asked for, else the last spatial layer. */
+/**
+ * The layer a CAM-family method explains: the one asked for, else the last of `net.convLayers`, the
+ * rectified maps of the last convolution (the A^k of Grad-CAM, eq. 1; the maps CAM's pooling averages).
+ */
 export function explainedLayer(input: AttributionInput): string {
   const { net, layer } = input;
   const name = layer ?? net.convLayers[net.convLayers.length - 1];
@@ -82,6 +85,22 @@ export function explainedLayer(input: AttributionInput): string {
     throw new Error(`${net.title}: "${name}" is not a layer CAM methods can explain (${net.convLayers.join(', ')})`);
   }
   return name;
+}
+
+/**
+ * The layer of `net.convLayers` that `name` stands for: itself when listed; for a layer whose block
+ * lists a later one of the same shape (a convolution whose ReLU is a layer of its own), that one; else
+ * undefined. A link or a figure attribute naming a block's convolution thus keeps showing that block.
+ */
+export function explainableLayer(net: ConvNet, name: string): string | undefined {
+  const start = net.layers.findIndex((l) => l.name === name);
+  if (start < 0) return undefined;
+  const shape = JSON.stringify(net.layers[start]!.outputShape);
+  for (const layer of net.layers.slice(start)) {
+    if (JSON.stringify(layer.outputShape) !== shape) return undefined;
+    if (net.convLayers.includes(layer.name)) return layer.name;
+  }
+  return undefined;
 }
 
 /** Mean over the spatial positions of [1, H, W, C]: one number per channel. */
