@@ -22,7 +22,6 @@ import { join } from 'node:path';
 import type { LayersModel, Sequential } from '@tensorflow/tfjs-layers';
 import type { Scalar, Tensor, Tensor2D } from '@tensorflow/tfjs-core';
 import { tf, tfl } from './lib/node-tf';
-import { useFastConvGrads } from './lib/fast-conv-grads';
 import { useFastBatchNormGrad } from './lib/fast-batch-norm-grad';
 import { fileLoadHandler, fileSaveHandler } from './lib/fs-io';
 import { fashionMnist, scenes, type Dataset, type Split } from './lib/datasets';
@@ -320,7 +319,6 @@ async function writeTextureFeatures() {
 const args = parseArgs(process.argv.slice(2));
 await tf.setBackend(args.backend);
 await tf.ready();
-if (tf.getBackend() === 'wasm') useFastConvGrads();
 useFastBatchNormGrad();
 console.log(`backend ${tf.getBackend()}`);
 if (args.id === 'texture-features') await writeTextureFeatures();

@@ -1,17 +1,13 @@
 /**
- * The training-only speedups in scripts/lib: the XNNPACK rewrites of the two
- * convolution gradients (fast-conv-grads.ts) against the CPU backend's kernels,
- * and the tile-free batch-normalisation gradient (fast-batch-norm-grad.ts)
- * against tfjs-core's own gradient and a float64 closed form.
+ * The training-only speedup in scripts/lib: the tile-free batch-normalisation
+ * gradient (fast-batch-norm-grad.ts) against tfjs-core's own gradient and a
+ * float64 closed form. (The convolution gradients training relies on are the
+ * core's, tested in wasm-backprop.test.ts.)
  */
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { tf, type Tensor } from '../../src/core/tf';
 import { mulberry32 } from '../../src/core/random';
-import { useFastConvGrads } from '../../scripts/lib/fast-conv-grads';
 import { useFastBatchNormGrad } from '../../scripts/lib/fast-batch-norm-grad';
-
-type Shape4D = [number, number, number, number];
-const int = (rand: () => number, lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
 
 /** Largest |a - e| / max(1, |e|). */
 function maxRelativeError(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
@@ -20,53 +16,6 @@ function maxRelativeError(actual: ArrayLike<number>, expected: ArrayLike<number>
   for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(actual[i]! - expected[i]!) / Math.max(1, Math.abs(expected[i]!)));
   return worst;
 }
-
-/** Gradients of Σ w ⊙ conv2d(x, f) with respect to x and f, on one backend, as plain arrays. */
-async function convGrads(backend: string, x: Float32Array, xShape: Shape4D, f: Float32Array, fShape: Shape4D, strides: number, pad: 'same' | 'valid') {
-  await tf.setBackend(backend);
-  return tf.tidy(() => {
-    const [xt, ft] = [tf.tensor4d(x, xShape), tf.tensor4d(f, fShape)];
-    const outShape = tf.conv2d(xt, ft, strides, pad).shape;
-    const w = tf.tensor(Float32Array.from({ length: outShape.reduce((a, b) => a * b, 1) }, (_, i) => Math.sin(i)), outShape);
-    const [dx, df] = tf.grads((a: Tensor, b: Tensor) => tf.sum(tf.mul(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, strides, pad), w)))([xt, ft]);
-    return [Float32Array.from(dx!.dataSync()), Float32Array.from(df!.dataSync())];
-  });
-}
-
-describe('useFastConvGrads', () => {
-  beforeAll(async () => {
-    await tf.setBackend('wasm');
-    useFastConvGrads();
-  });
-
-  it('gives the CPU backend\'s input and filter gradients on random geometries, strided ones by the fallback', async () => {
-    const rand = mulberry32(42);
-    for (let c = 0; c < 12; c++) {
-      const k = int(rand, 1, 5);
-      const xShape: Shape4D = [int(rand, 1, 3), k + int(rand, 0, 6), k + int(rand, 0, 6), int(rand, 1, 5)];
-      const fShape: Shape4D = [k, int(rand, 1, 5), xShape[3], int(rand, 1, 6)];
-      fShape[1] = Math.min(fShape[1], xShape[2]);
-      const strides = c % 4 === 3 ? 2 : 1;
-      const pad = c % 2 ? 'same' : 'valid';
-      const x = Float32Array.from({ length: xShape.reduce((a, b) => a * b) }, () => rand() * 2 - 1);
-      const f = Float32Array.from({ length: fShape.reduce((a, b) => a * b) }, () => rand() * 2 - 1);
-      const [cpu, wasm] = [await convGrads('cpu', x, xShape, f, fShape, strides, pad), await convGrads('wasm', x, xShape, f, fShape, strides, pad)];
-      const where = JSON.stringify({ xShape, fShape, strides, pad });
-      expect(maxRelativeError(wasm[0]!, cpu[0]!), `dx ${where}`).toBeLessThan(1e-4);
-      expect(maxRelativeError(wasm[1]!, cpu[1]!), `df ${where}`).toBeLessThan(1e-4);
-    }
-  });
-
-  it('leaks no tensors', async () => {
-    await tf.setBackend('wasm');
-    const x = tf.randomNormal([2, 9, 9, 3], 0, 1, 'float32', 1);
-    const f = tf.randomNormal([3, 3, 3, 4], 0, 1, 'float32', 2);
-    const before = tf.memory().numTensors;
-    tf.tidy(() => tf.grads((a: Tensor, b: Tensor) => tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 1, 'same')))([x, f]).map((t) => t.dataSync()));
-    expect(tf.memory().numTensors).toBe(before);
-    tf.dispose([x, f]);
-  });
-});
 
 /**
  * Σ w ⊙ batchNorm(x) with batch statistics per channel (the last axis), and its gradients in closed form,

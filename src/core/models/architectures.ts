@@ -45,7 +45,7 @@ export interface ConvBlock {
  * fashion-vgg: two VGG blocks of two 3×3 convolutions and one of a single
  * convolution; 28×28 → 14×14 → 7×7 keeps the last maps coarse but readable.
  * Sized from measured training throughput on WASM in Node (one core, with
- * scripts/lib/fast-conv-grads.ts): 125 images/s on an idle core, so 4 epochs of
+ * the core's XNNPACK convolution gradients): 125 images/s on an idle core, so 4 epochs of
  * Fashion-MNIST take about 32 minutes (about 40 images/s, 100 minutes, when the
  * 2-core machine is shared).
  */
