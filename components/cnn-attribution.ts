@@ -62,7 +62,7 @@ export class CnnAttribution extends LitElement {
 
   /** The registry id of the method shown. */
   @property() method = 'saliency';
-  /** The layer explained by methods that need one; the network's last convolution layer by default. */
+  /** The layer explained by methods that need one (a convolution stands for its ReLU); the last of the network's convLayers by default. */
   @property() layer = '';
   /** Class explained, as an index; the predicted class when empty. */
   @property() target = '';
