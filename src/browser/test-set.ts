@@ -6,6 +6,8 @@
  */
 import type { ConvNet } from '../core/convnet';
 import { type ImageSet, type PixelImages, pixelImageSet } from '../core/features/image-set';
+import { type RgbaImage, toRgba } from '../core/image';
+import { type Sample, testSample } from './workbench';
 
 /** The data sets the book ships a test subset of. */
 export type TestDataset = 'fashion-mnist' | 'scenes';
@@ -70,4 +72,40 @@ export function testImages(dataset: TestDataset): Promise<PixelImages> {
 export async function testImageSet(dataset: TestDataset, net: Pick<ConvNet, 'inputShape' | 'inputRange'>): Promise<ImageSet> {
   const [height, width, channels] = net.inputShape;
   return pixelImageSet(await testImages(dataset), { height, width, channels: channels === 1 ? 1 : 3, range: net.inputRange });
+}
+
+/** The book's network trained on `dataset`, whose test images `testSample` gives with all they carry (masks). */
+const DATASET_MODEL: Record<TestDataset, string> = { 'fashion-mnist': 'fashion-vgg', scenes: 'scenes-cnn' };
+
+/** Test image `index` of a subset as RGBA pixels. */
+export function tileImage(images: PixelImages, index: number): RgbaImage {
+  const { height, width, channels } = images;
+  const size = height * width * channels;
+  const { pixels } = images;
+  return toRgba({ width, height, channels, data: new Uint8ClampedArray(pixels.buffer, pixels.byteOffset + index * size, size) });
+}
+
+/**
+ * Test image `index` of `dataset` as the workbench's sample, for the figures
+ * that let the reader pick an image from the subset: the book's own sample
+ * when the dataset is the current network's, so its URL and mask stay right.
+ */
+export async function testSetSample(dataset: TestDataset, modelId: string, index: number): Promise<Sample> {
+  if (DATASET_MODEL[dataset] === modelId) return testSample(modelId, index);
+  const images = await testImages(dataset);
+  return { image: tileImage(images, index), title: `${dataset} test image ${index}`, label: images.labels![index]!, ref: `test:${index}` };
+}
+
+/** All tiles of a subset on one canvas, `columns` to a row, for figures that draw many thumbnails. */
+export function spriteCanvas(images: PixelImages, columns = 50): HTMLCanvasElement {
+  const { height, width, count } = images;
+  const canvas = document.createElement('canvas');
+  canvas.width = columns * width;
+  canvas.height = Math.ceil(count / columns) * height;
+  const context = canvas.getContext('2d')!;
+  for (let i = 0; i < count; i++) {
+    const tile = tileImage(images, i);
+    context.putImageData(new ImageData(new Uint8ClampedArray(tile.data), width, height), (i % columns) * width, Math.floor(i / columns) * height);
+  }
+  return canvas;
 }

@@ -132,3 +132,11 @@ export function applyColormap(
   }
   return out;
 }
+
+/**
+ * Colours for classes, one per class in order: Paul Tol's "muted" scheme
+ * (https://personal.sron.nl/~pault/, Fig. 4), designed to stay distinct under
+ * the common colour-vision deficiencies, and its pale grey as a tenth.
+ * Classes beyond ten repeat the list.
+ */
+export const CLASS_COLOURS = ['#CC6677', '#332288', '#DDCC77', '#117733', '#88CCEE', '#882255', '#44AA99', '#999933', '#AA4499', '#DDDDDD'] as const;

@@ -113,3 +113,17 @@ export function pixelImageSet(images: PixelImages, input: NetworkInput): ImageSe
     },
   };
 }
+
+/** The mean pixel of a set of pixel images, per channel of the network's input and in its range: occlusion's 'mean' fill. */
+export function meanPixel(images: PixelImages, input: NetworkInput): number[] {
+  const { pixels, count, height, width, channels } = images;
+  const sums = new Float64Array(channels);
+  const n = count * height * width;
+  for (let i = 0; i < n * channels; i++) sums[i % channels]! += pixels[i]!;
+  const means = Array.from(sums, (s) => s / n);
+  const grey = channels === 3 ? means.reduce((s, m, c) => s + m * LUMA_WEIGHTS[c]!, 0) : means[0]!;
+  const [a, b] = input.range;
+  const scaled = (v: number) => (v / 255) * (b - a) + a;
+  if (input.channels === 1) return [scaled(grey)];
+  return channels === 3 ? means.map(scaled) : [0, 1, 2].map(() => scaled(grey));
+}

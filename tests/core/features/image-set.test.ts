@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { forEachBatch, pixelImageSet, type ImageSet } from '../../../src/core/features/image-set';
+import { forEachBatch, meanPixel, pixelImageSet, type ImageSet } from '../../../src/core/features/image-set';
 import { tf } from '../../../src/core/tf';
 import { NODE_BACKENDS, expectNoLeak, useBackend } from '../backends';
 
@@ -46,6 +46,14 @@ describe.each(NODE_BACKENDS)('image set on %s', (backend) => {
     batch.dispose();
     expect(v[0]).toBeCloseTo(0.299, 5);
     expect(v[1]).toBeCloseTo(0.587, 5);
+  });
+
+  it('averages the pixels per channel, in the network range', () => {
+    // The grey images hold 0…3, 10…13, …, 40…43: mean 21.5.
+    expect(meanPixel(images, { height: 2, width: 2, channels: 3, range: [0, 255] })).toEqual([21.5, 21.5, 21.5]);
+    const rgb = { pixels: Uint8Array.from([255, 0, 0, 255, 0, 255]), count: 1, height: 1, width: 2, channels: 3 as const };
+    expect(meanPixel(rgb, { height: 1, width: 2, channels: 3, range: [-1, 1] })).toEqual([1, -1, 0]);
+    expect(meanPixel(rgb, { height: 1, width: 2, channels: 1, range: [0, 1] })[0]).toBeCloseTo(0.299 + 0.114 / 2, 6);
   });
 
   it('refuses ranges outside the set and too few bytes', () => {
