@@ -9,6 +9,7 @@
  * (or a gradient), so it creates tensors freely and holds none.
  */
 import type { ForwardResult } from '../convnet';
+import { formatNumber } from '../format';
 import { tf, type Tensor, type Tensor4D } from '../tf';
 
 type Scalar = ReturnType<typeof tf.scalar>;
@@ -50,12 +51,6 @@ export class Objective {
 }
 
 const union = (a: readonly string[], b: readonly string[]) => [...new Set([...a, ...b])];
-
-/** A number as the formulas print it: short, and in scientific notation when tiny. */
-export function formatNumber(v: number): string {
-  if (v !== 0 && Math.abs(v) < 1e-3) return v.toExponential(0);
-  return String(Number(v.toPrecision(3)));
-}
 
 function captured(ctx: ObjectiveContext, layer: string): Tensor {
   const a = ctx.result.activations[layer];
