@@ -10,10 +10,11 @@
  * convolution fails there with "Kernel '…' not registered for backend 'wasm'".
  * Its `MaxPoolGrad` runs but is wrong (see `maxPoolGrad`). The two conv2d
  * gradients run as forward convolutions on XNNPACK (conv-grads-as-conv.ts).
- * The other three are plain JS kernels over the WASM heap, the same sum over
- * (output pixel, filter tap) pairs, so the pairs whose input pixel lies inside
- * the image are listed once as flat offsets (`convTaps`) and each kernel is a
- * short loop over that list with the channel arithmetic inline.
+ * The other three are plain JS kernels over the WASM heap. Both depthwise
+ * gradients are the same sum over (output pixel, filter tap) pairs, so the
+ * pairs whose input pixel lies inside the image are listed once as flat
+ * offsets (`convTaps`) and each kernel is a short loop over that list with the
+ * channel arithmetic inline; `maxPoolGrad` scans each window directly.
  *
  * Layout is NHWC throughout (the only layout the WASM convolutions support):
  * x `[b, h, w, c]`, dy `[b, outH, outW, outC]`, conv filter `[fh, fw, c, outC]`,
@@ -75,7 +76,7 @@ function inputCoords(
 
 /**
  * The taps of `c`, grouped by output pixel (batch, then row, then column) and,
- * within a pixel, in row-major window order: the order `maxPoolGrad` relies on.
+ * within a pixel, in row-major window order.
  */
 function convTaps(c: backend_util.Conv2DInfo): Taps {
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth } = c;
@@ -193,32 +194,43 @@ function maxPoolGrad({ backend, inputs, attrs }: KernelArgs<MaxPoolGradAttrs>): 
   const { dy, input } = inputs as { dy: TensorInfo; input: TensorInfo };
   const c = backend_util.computePool2DInfo(
     input.shape as Shape4D, attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
-  const channels = c.inChannels;
-  const taps = convTaps(c);
+  const { batchSize, inHeight, inWidth, inChannels: channels, outHeight, outWidth, filterHeight: fh, filterWidth: fw } = c;
+  const rowOf = inputCoords(outHeight, fh, c.strideHeight, 1, c.padInfo.top, inHeight);
+  const colOf = inputCoords(outWidth, fw, c.strideWidth, 1, c.padInfo.left, inWidth);
+  // A pixel sums dy from at most fh·fw windows: float32 is enough.
+  const out = backend.makeOutput(input.shape, 'float32');
   const xs = heapView(backend, input);
   const dys = heapView(backend, dy);
-  const best = new Float32Array(channels);
-  const argmax = new Int32Array(channels);
-  const sums = new Float64Array(xs.length);
-  for (let t = 0; t < taps.count;) {
-    const dyOffset = taps.dy[t];
-    best.fill(-Infinity);
-    argmax.fill(-1);
-    for (; t < taps.count && taps.dy[t] === dyOffset; t++) {
-      const xOffset = taps.x[t];
-      for (let ch = 0; ch < channels; ch++) {
-        const v = xs[xOffset + ch];
-        if (v > best[ch]) {
-          best[ch] = v;
-          argmax[ch] = xOffset + ch;
+  const dx = heapView(backend, out);
+  dx.fill(0);
+  for (let b = 0; b < batchSize; b++) {
+    for (let oy = 0; oy < outHeight; oy++) {
+      for (let ox = 0; ox < outWidth; ox++) {
+        const dyOffset = ((b * outHeight + oy) * outWidth + ox) * channels;
+        for (let ch = 0; ch < channels; ch++) {
+          // Row-major over the window, strictly greater: the first maximum wins.
+          let best = -Infinity;
+          let argmax = -1;
+          for (let fy = 0; fy < fh; fy++) {
+            const iy = rowOf[oy * fh + fy]!;
+            if (iy < 0) continue;
+            const row = (b * inHeight + iy) * inWidth;
+            for (let fx = 0; fx < fw; fx++) {
+              const ix = colOf[ox * fw + fx]!;
+              if (ix < 0) continue;
+              const i = (row + ix) * channels + ch;
+              if (xs[i]! > best) {
+                best = xs[i]!;
+                argmax = i;
+              }
+            }
+          }
+          if (argmax >= 0) dx[argmax] += dys[dyOffset + ch]!;
         }
       }
     }
-    for (let ch = 0; ch < channels; ch++) {
-      if (argmax[ch] >= 0) sums[argmax[ch]] += dys[dyOffset + ch];
-    }
   }
-  return writeOutput(backend, input.shape, sums);
+  return out;
 }
 
 /**
