@@ -62,10 +62,14 @@ test('pause stops the progress, resume continues it, cancel stops the run and sa
   await figure.getByRole('button', { name: 'Run' }).click();
   await expect.poll(async () => (await logits(figure)).length).toBeGreaterThan(2);
   await figure.getByRole('button', { name: 'Pause' }).click();
-  await expect(figure.locator('.status')).toContainText('Paused after step');
+  await expect(figure.locator('.panel')).toHaveAttribute('data-phase', 'paused');
+  const step = Number((await figure.locator('.status').innerText()).match(/Paused after step (\d+)/)![1]);
+  // The table shows steps 0 to the step paused at, and a step that was computing at the click is held back.
   const paused = (await logits(figure)).length;
+  expect(paused).toBe(step + 1);
   await page.waitForTimeout(1500);
   expect((await logits(figure)).length).toBe(paused);
+  await expect(figure.locator('.status')).toContainText(`Paused after step ${step} of 100`);
   await figure.getByRole('button', { name: 'Resume' }).click();
   await expect.poll(async () => (await logits(figure)).length).toBeGreaterThan(paused);
   await figure.getByRole('button', { name: 'Cancel' }).click();

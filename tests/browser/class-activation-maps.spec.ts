@@ -50,6 +50,18 @@ test('Grad-CAM explains any convolution layer the reader picks', async ({ page }
   await expect.poll(() => readout(figure)).not.toBe(before);
 });
 
+test('the Layer menu lists the ReLU layers and starts on the last; a link naming a convolution shows its ReLU', async ({ page }) => {
+  const figure = await openFigure(page, 'gradcam');
+  const layer = figure.getByRole('combobox', { name: 'Layer' });
+  const layers = await layer.locator('option').allTextContents();
+  expect(layers.every((l) => /^relu\d_\d$/.test(l))).toBe(true);
+  await expect(layer).toHaveValue(layers.at(-1)!);
+  const linked = new URLSearchParams(INPUT.slice(1));
+  linked.set('gradcam', JSON.stringify({ target: '', layer: layers[0]!.replace('relu', 'conv') }));
+  const restored = await openFigure(page, 'gradcam', `?${linked}`);
+  await expect(restored.getByRole('combobox', { name: 'Layer' })).toHaveValue(layers[0]!);
+});
+
 test('Grad-CAM++ shows its alphas and channel weights', async ({ page }) => {
   const figure = await openFigure(page, 'gradcampp');
   await figure.getByText('Intermediate quantities').click();

@@ -88,6 +88,11 @@ test('the compare figure shows backprop, deconvnet and guided backprop, each a m
   // The colour picture is the signed gradient scaled by its largest magnitude around mid-grey.
   const { count, channels } = panels[0]!;
   const maxAbs = Math.max(...channels.map(Math.abs));
+  // Numbers read as plain decimals with three significant digits, in the readout and on the colour bars.
+  const readout = await sections.first().locator('cnn-heatmap.colours .readout').innerText();
+  const largest = readout.match(/Largest \|g\| = ([-\d.]+);/)![1]!;
+  expect(Number(largest)).toBe(Number(maxAbs.toPrecision(3)));
+  for (const text of await figure.locator('cnn-heatmap .scale span').allInnerTexts()) expect(text).toMatch(/^-?\d+(\.\d+)?$/);
   const pixels = await sections
     .first()
     .locator('cnn-heatmap.colours canvas.view')

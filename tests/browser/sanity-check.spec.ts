@@ -44,6 +44,13 @@ test('the cascade scores 1.00 before any randomisation, with one column per rand
   }
   // One small map per method and step, a chart, and the sentence that says what to look for.
   await expect(figure.locator('canvas[data-step]')).toHaveCount(methods.length * (1 + layers.length));
+  // Thumbnails large enough to compare, and a table caption that is a whole phrase.
+  expect((await figure.locator('canvas[data-step]').first().boundingBox())!.width).toBeGreaterThanOrEqual(72);
+  await expect(table.locator('caption')).toHaveText(/with the trained network's map, per method and step$/);
+  // A score that cannot be computed reads "undefined", and the figure says why.
+  const undefinedCells = await table.locator('td', { hasText: 'undefined' }).count();
+  if (undefinedCells) await expect(figure.getByTestId('unscored')).toContainText('is not a sign that the map stayed alike');
+  else await expect(figure.getByTestId('unscored')).toHaveCount(0);
   await expect(figure.getByRole('img', { name: /Spearman rank correlation/ })).toBeVisible();
   // The chart names its y axis, and labels the x axis at every step here (one per layer, and "trained").
   const chart = figure.locator('cnn-line-chart');
