@@ -25,15 +25,19 @@ export function isReluRule(value: unknown): value is ReluRule {
   return typeof value === 'string' && (RELU_RULES as readonly string[]).includes(value);
 }
 
-/** The mask each rule multiplies the upstream gradient by, given the forward input. */
-function passMask(rule: ReluRule, x: Tensor, dy: Tensor): Tensor {
+/**
+ * The signal a rule lets back to the ReLU's input x from the upstream R, in as
+ * few kernels as each needs: R·[R > 0] is relu(R), so deconvnet takes one and
+ * guided backprop two (a gradient map crosses every ReLU of the network).
+ */
+function ruleGradient(rule: ReluRule, x: Tensor, dy: Tensor): Tensor {
   switch (rule) {
     case 'backprop':
-      return tf.step(x);
+      return tf.mul(dy, tf.step(x));
     case 'deconvnet':
-      return tf.step(dy);
+      return tf.relu(dy);
     case 'guided':
-      return tf.mul(tf.step(x), tf.step(dy));
+      return tf.mul(tf.relu(dy), tf.step(x));
   }
 }
 
@@ -44,7 +48,7 @@ function makeRelu(rule: ReluRule): (x: Tensor) => Tensor {
     save([x]);
     return {
       value: tf.relu(x),
-      gradFunc: (dy: Tensor, saved: Tensor[]) => tf.mul(dy, passMask(rule, saved[0]!, dy)),
+      gradFunc: (dy: Tensor, saved: Tensor[]) => ruleGradient(rule, saved[0]!, dy),
     };
   };
   return tf.customGrad(forward) as (x: Tensor) => Tensor;

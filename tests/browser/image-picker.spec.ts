@@ -86,6 +86,8 @@ test('a link with a gallery id opens that image; an unknown id falls back to the
   await expectImage(page, { id: 'boats', width: boats.width, height: boats.height });
   await openChapter(page, '?picker=%22nope%22');
   await expectImage(page, { id: GALLERY[0]!.id });
+  await expect(page.locator('cnn-url-notice li[data-key="picker"]')).toContainText('"nope"');
+  await expect(page).not.toHaveURL(/picker=/);
 });
 
 test("opens the reader's own PNG, shows it, and drops the gallery choice from the URL", async ({ page }) => {
