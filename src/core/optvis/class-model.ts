@@ -14,9 +14,10 @@
  */
 import type { ConvNet } from '../convnet';
 import { type Objective, channel, classLogit, imageL2, neuron } from './objectives';
-import { pixelImage } from './param';
+import { fourierImage, pixelImage } from './param';
+import { standardTransforms } from './transforms';
 import { type YosinskiSettings, YOSINSKI_PRESETS, yosinskiRegularisers } from './regularisers';
-import { type RenderOptions, normalisedAscent } from './render';
+import { type RenderOptions, adam, normalisedAscent } from './render';
 
 /** What is visualised: a class logit, a channel's mean activation, or one neuron of a layer. */
 export type Unit =
@@ -61,16 +62,36 @@ export interface ClassModelSettings {
   /** Noise of the start; 0 (Simonyan's zero image) for a class, {@link INNER_UNIT_NOISE} for an inner unit. */
   noise?: number;
   seed?: number;
+  /**
+   * What is optimised: the pixels (Simonyan et al.), or a decorrelated Fourier image climbed with Adam at
+   * Lucent's learning rate 0.05, under Lucent's standard transforms (Olah et al. 2017).
+   */
+  parameterisation?: 'pixels' | 'fourier';
 }
+
+/** Lucent's learning rate for Adam on a Fourier image. */
+export const FOURIER_LEARNING_RATE = 0.05;
 
 /** The render options of a class model (or inner unit) visualisation. */
 export function classModel(net: ConvNet, settings: ClassModelSettings): RenderOptions {
   const { lambda, learningRate, steps, regularisers } = { ...CLASS_MODEL_DEFAULTS, ...settings };
   const [lo, hi] = net.inputRange;
+  const seed = settings.seed ?? 0;
+  const objective = lambda > 0 ? unitObjective(settings.unit).minus(imageL2().times(lambda)) : unitObjective(settings.unit);
+  if (settings.parameterisation === 'fourier') {
+    return {
+      objective,
+      steps,
+      param: () => fourierImage(net.inputShape, { range: net.inputRange, seed }),
+      update: () => adam(FOURIER_LEARNING_RATE),
+      transforms: standardTransforms(net.inputShape[0]),
+      regularisers: yosinskiRegularisers(regularisers),
+    };
+  }
   return {
-    objective: lambda > 0 ? unitObjective(settings.unit).minus(imageL2().times(lambda)) : unitObjective(settings.unit),
+    objective,
     steps,
-    param: () => pixelImage(net.inputShape, { range: net.inputRange, seed: settings.seed ?? 0, sd: settings.noise ?? (settings.unit.kind === 'class' ? 0 : INNER_UNIT_NOISE) }),
+    param: () => pixelImage(net.inputShape, { range: net.inputRange, seed, sd: settings.noise ?? (settings.unit.kind === 'class' ? 0 : INNER_UNIT_NOISE) }),
     update: () => normalisedAscent(learningRate * (hi - lo)),
     regularisers: yosinskiRegularisers(regularisers),
   };

@@ -93,6 +93,19 @@ const regularisersOf = (s: Settings) => ({
   contributionPercentile: num(s, 'contributionPercentile'),
 });
 
+/** The choice of what is optimised (pixels or a decorrelated Fourier image). */
+const parameterisationChoice: OptvisControl = {
+  kind: 'choice',
+  key: 'parameterisation',
+  label: 'Optimise',
+  options: [
+    { value: 'pixels', label: 'pixels' },
+    { value: 'fourier', label: 'Fourier image, decorrelated colours, with transforms' },
+  ],
+  value: 'pixels',
+};
+const parameterisationOf = (s: Settings) => (s['parameterisation'] === 'fourier' ? 'fourier' : 'pixels');
+
 /** Runs the render options a technique built, with the view's loop controls. */
 const withLoop = (run: OptvisRun) => ({ seed: run.seed, signal: run.signal, pause: run.pause, snapshotEvery: run.snapshotEvery, onStep: run.onStep });
 
@@ -105,6 +118,7 @@ const classModelTechnique: OptvisTechnique = {
     number('lambda', 'λ (L2 penalty)', 0, 1, 0.001, CLASS_MODEL_DEFAULTS.lambda),
     number('learningRate', 'Step (fraction of range)', 0.001, 0.1, 0.001, CLASS_MODEL_DEFAULTS.learningRate),
     number('steps', 'Steps', 1, 1000, 1, CLASS_MODEL_DEFAULTS.steps),
+    parameterisationChoice,
     ...yosinskiControls(),
   ],
   formula: (net, s) => `arg max_x  S_“${net.classNames[num(s, 'class')] ?? s['class']}”(x) − ${formatNumber(num(s, 'lambda'))}·‖x‖²`,
@@ -112,7 +126,7 @@ const classModelTechnique: OptvisTechnique = {
   run: (net, run) => {
     const s = run.settings;
     const unit: Unit = { kind: 'class', index: num(s, 'class') };
-    const options = classModel(net, { unit, lambda: num(s, 'lambda'), learningRate: num(s, 'learningRate'), steps: num(s, 'steps'), regularisers: regularisersOf(s), seed: run.seed });
+    const options = classModel(net, { unit, lambda: num(s, 'lambda'), learningRate: num(s, 'learningRate'), steps: num(s, 'steps'), regularisers: regularisersOf(s), seed: run.seed, parameterisation: parameterisationOf(s) });
     return render(net, { ...options, ...withLoop(run) });
   },
 };
@@ -128,6 +142,7 @@ const unitTechnique: OptvisTechnique = {
     number('lambda', 'λ (L2 penalty)', 0, 1, 0.001, CLASS_MODEL_DEFAULTS.lambda),
     number('learningRate', 'Step (fraction of range)', 0.001, 0.1, 0.001, CLASS_MODEL_DEFAULTS.learningRate),
     number('steps', 'Steps', 1, 1000, 1, CLASS_MODEL_DEFAULTS.steps),
+    parameterisationChoice,
     ...yosinskiControls(),
   ],
   formula: (_net, s) =>
@@ -142,7 +157,7 @@ const unitTechnique: OptvisTechnique = {
       s['scope'] === 'neuron'
         ? { kind: 'neuron', layer, channel, y: Math.floor(shape[0]! / 2), x: Math.floor(shape[1]! / 2) }
         : { kind: 'channel', layer, channel };
-    const options = classModel(net, { unit, lambda: num(s, 'lambda'), learningRate: num(s, 'learningRate'), steps: num(s, 'steps'), regularisers: regularisersOf(s), seed: run.seed });
+    const options = classModel(net, { unit, lambda: num(s, 'lambda'), learningRate: num(s, 'learningRate'), steps: num(s, 'steps'), regularisers: regularisersOf(s), seed: run.seed, parameterisation: parameterisationOf(s) });
     return render(net, { ...options, ...withLoop(run) });
   },
 };

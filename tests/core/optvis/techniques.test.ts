@@ -87,3 +87,14 @@ describe.each(NODE_BACKENDS)('feature visualisation on the trained scenes-cnn, %
     image.dispose();
   });
 });
+
+describe('feature visualisation on the trained fashion-vgg (grey), wasm', () => {
+  it('a class logit climbs with the Fourier parameterisation and the standard transforms', async () => {
+    await useBackend('wasm');
+    const net = await loadProjectModel('fashion-vgg', fileUrl(PUBLIC) + '/', { fetch: nodeFetch });
+    const r = await expectNoLeak(() => render(net, classModel(net, { unit: { kind: 'class', index: 1 }, steps: 10, parameterisation: 'fourier' })));
+    expect(r.image.channels).toBe(1);
+    expect(Math.max(...r.history.slice(-3))).toBeGreaterThan(Math.max(...r.history.slice(0, 3)));
+    net.dispose();
+  });
+});

@@ -1,0 +1,44 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tf, type Tensor4D } from '../../../src/core/tf';
+import { OPTVIS_TECHNIQUES, defaultSettings, validSettings } from '../../../src/core/optvis/registry';
+import { NODE_BACKENDS, expectNoLeak, useBackend } from '../backends';
+import { randomImage, twoConvNet } from '../attribution/toys';
+
+describe.each(NODE_BACKENDS)('the optimisation techniques by id on %s', (backend) => {
+  beforeAll(() => useBackend(backend));
+
+  it('every technique runs with its default settings, reports each step and leaks nothing', async () => {
+    const net = twoConvNet();
+    for (const technique of Object.values(OPTVIS_TECHNIQUES)) {
+      const settings = { ...defaultSettings(technique, net), steps: 3 };
+      const total = technique.totalSteps(settings);
+      const steps: number[] = [];
+      const made: Tensor4D[] = [];
+      const image = (h: number, w: number) => {
+        const t = tf.tidy(() => tf.image.resizeBilinear(randomImage(net), [h, w]) as Tensor4D);
+        made.push(t);
+        return t;
+      };
+      const result = await expectNoLeak(() => technique.run(net, { settings, seed: 1, image, onStep: (s) => void steps.push(s.step) }));
+      expect(steps, technique.id).toHaveLength(total);
+      expect(result.history).toHaveLength(total);
+      expect([result.image.height, result.image.width]).toEqual([8, 8]);
+      expect(made.every((t) => t.isDisposed)).toBe(true);
+      expect(technique.formula(net, settings).length).toBeGreaterThan(5);
+    }
+    net.dispose();
+  });
+
+  it('settings from a URL: unknown keys dropped, numbers clamped, choices among their options', () => {
+    const net = twoConvNet();
+    const technique = OPTVIS_TECHNIQUES['class-model']!;
+    const s = validSettings(technique, net, { lambda: 99, class: '2', preset: 'nonsense', steps: 'many', evil: 1 });
+    expect(s['lambda']).toBe(1);
+    expect(s['class']).toBe('2');
+    expect(s['preset']).toBe('none');
+    expect(s['steps']).toBe(defaultSettings(technique, net)['steps']);
+    expect('evil' in s).toBe(false);
+    expect(validSettings(technique, net, 'not an object')).toEqual(defaultSettings(technique, net));
+    net.dispose();
+  });
+});
