@@ -233,7 +233,11 @@ export class CnnFilters extends LitElement {
       ${this.sides.length
         ? html`<div class="sides">
               ${this.sides.map(
-                (side, i) => html`<figure data-filters=${i === 0 ? 'trained' : 'untrained'} data-count=${side.set.filters.length}>
+                (side, i) => html`<figure
+                  data-filters=${i === 0 ? 'trained' : 'untrained'}
+                  data-count=${side.set.filters.length}
+                  data-largest=${Math.max(...side.set.scales)}
+                >
                   <figcaption>${side.title}</figcaption>
                   <div class="scroll" tabindex="0" aria-label="Filters, scrollable">
                     <canvas data-side=${i} role="img" aria-label=${`${side.title}: ${side.readout.join(' ')}`}></canvas>

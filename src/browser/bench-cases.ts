@@ -13,6 +13,12 @@ import type { ConvNet } from '../core/convnet';
 import { loadProjectModel } from '../core/model-loader';
 import { generateScene } from '../core/data/scenes';
 import { segmentFromSaliency } from '../core/segmentation/grabcut';
+import { activationMaps, layerProfile } from '../core/activation-maps';
+import { deadFilters } from '../core/features/dead-filters';
+import { topActivations, unitProjection } from '../core/features/top-patches';
+import { filterSet } from '../core/filters';
+import { untrainedCopy } from '../core/untrained-copy';
+import { datasetFor, testImageSet } from './test-set';
 import { sampleTensor, testSample } from './workbench';
 
 /** A workload ready to be timed; owns its tensors until disposed. */
@@ -52,6 +58,7 @@ export const BENCH_CASES: BenchCase[] = [
   },
   ...attributionBenchCases(),
   saliencySegmentationBenchCase(),
+  ...insideTheNetworkBenchCases(),
 ];
 
 /**
@@ -110,4 +117,58 @@ function saliencySegmentationBenchCase(): BenchCase {
       return { run: () => segmentFromSaliency({ image, saliency }), dispose() {} };
     },
   };
+}
+
+/**
+ * Filters and activations chapter, on scenes-cnn: the first layer's filters beside the untrained copy's;
+ * every map of relu1_1 and the profile across depth for test image 0; dead filters over the whole test
+ * subset; and the top 9 patches of channel 0 of the last layer over the subset, with their guided-backprop
+ * projections (the chapter's goal: under 5 s).
+ */
+function insideTheNetworkBenchCases(): BenchCase[] {
+  const modelId = 'scenes-cnn';
+  const withNet = (run: (input: { net: ConvNet; image: tf.Tensor4D; set: Awaited<ReturnType<typeof testImageSet>> }) => Promise<unknown>) =>
+    async (): Promise<BenchWorkload> => {
+      const net = await loadProjectModel(modelId, import.meta.env.BASE_URL);
+      const image = sampleTensor(net, await testSample(modelId, 0));
+      const set = await testImageSet(datasetFor(modelId, net), net);
+      return { run: () => run({ net, image, set }), dispose: () => (image.dispose(), net.dispose()) };
+    };
+  return [
+    {
+      id: `${modelId}/filters`,
+      description: 'conv1_1 filters of scenes-cnn and of an untrained copy (drawn, then freed), per-filter scale',
+      setup: withNet(async ({ net }) => {
+        const copy = untrainedCopy(net);
+        try {
+          return [await filterSet(net, 'conv1_1'), await filterSet(copy.net, 'conv1_1')];
+        } finally {
+          copy.dispose();
+        }
+      }),
+    },
+    {
+      id: `${modelId}/activation-maps`,
+      description: 'every channel of relu1_1 for test image 0, and the sparsity and size of every layer',
+      setup: withNet(async ({ net, image }) => [await activationMaps(net, image, 'relu1_1'), await layerProfile(net, image)]),
+    },
+    {
+      id: `${modelId}/dead-filters-subset`,
+      description: 'dead filters of every layer with feature maps over the whole test subset, batches of 64',
+      setup: withNet(({ net, set }) => deadFilters(net, set)),
+    },
+    {
+      id: `${modelId}/top-9-patches-subset`,
+      description: 'top 9 patches of relu4_1 channel 0 over the whole test subset, with their guided-backprop projections',
+      setup: withNet(async ({ net, set }) => {
+        const tops = await topActivations(net, set, { layer: 'relu4_1', channel: 0 });
+        for (const top of tops) {
+          const image = await set.batch(top.index, top.index + 1);
+          await unitProjection(net, image, { layer: 'relu4_1', channel: 0, y: top.y, x: top.x }, 'guided-backprop', top.box);
+          image.dispose();
+        }
+        return tops;
+      }),
+    },
+  ];
 }

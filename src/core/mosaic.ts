@@ -59,3 +59,20 @@ export function mosaic(tiles: readonly RgbaImage[], { columns, zoom, gap, highli
   });
   return { width, height, channels: 4, data };
 }
+
+/** A copy of `image` with the outline of `box` (inclusive bounds, clipped to the image) drawn in `colour`. */
+export function drawBox(image: RgbaImage, box: { top: number; left: number; bottom: number; right: number }, colour: [number, number, number]): RgbaImage {
+  const data = new Uint8ClampedArray(image.data);
+  const { width, height } = image;
+  const [t, l, b, r] = [Math.max(0, box.top), Math.max(0, box.left), Math.min(height - 1, box.bottom), Math.min(width - 1, box.right)];
+  const set = (x: number, y: number) => data.set([...colour, 255], (y * width + x) * 4);
+  for (let x = l; x <= r; x++) {
+    set(x, t);
+    set(x, b);
+  }
+  for (let y = t; y <= b; y++) {
+    set(l, y);
+    set(r, y);
+  }
+  return { ...image, data };
+}
