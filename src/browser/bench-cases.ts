@@ -20,6 +20,7 @@ import { filterSet } from '../core/filters';
 import { untrainedCopy } from '../core/untrained-copy';
 import { datasetFor, testImageSet } from './test-set';
 import { sampleTensor, testSample } from './workbench';
+import { optvisBenchCases } from './optvis-bench-cases';
 
 /** A workload ready to be timed; owns its tensors until disposed. */
 export interface BenchWorkload {
@@ -59,6 +60,7 @@ export const BENCH_CASES: BenchCase[] = [
   ...attributionBenchCases(),
   saliencySegmentationBenchCase(),
   ...insideTheNetworkBenchCases(),
+  ...optvisBenchCases(BENCH_MODELS),
 ];
 
 /**

@@ -1,0 +1,48 @@
+/**
+ * Benchmark cases of the chapter on images made by optimisation: each run is
+ * 10 steps of one technique with its defaults on one of the book's networks,
+ * so milliseconds per step are the median divided by 10. DeepDream also runs
+ * one octave on a 256×256 copy of the scene (the chapter's goal: under 10 s).
+ */
+import { loadProjectModel } from '../core/model-loader';
+import { OPTVIS_TECHNIQUES, type Settings, defaultSettings } from '../core/optvis/registry';
+import { tf, type Tensor4D } from '../core/tf';
+import type { BenchCase, BenchWorkload } from './bench-cases';
+import { sampleTensor, testSample } from './workbench';
+
+/** Steps per timed run. */
+const STEPS = 10;
+
+function optvisCase(modelId: string, techniqueId: string, label: string, overrides: Settings): BenchCase {
+  const technique = OPTVIS_TECHNIQUES[techniqueId]!;
+  return {
+    id: `${modelId}/optvis-${label}`,
+    description: `${technique.title} on ${modelId}, test image 0: defaults with ${JSON.stringify(overrides)}`,
+    async setup(): Promise<BenchWorkload> {
+      const net = await loadProjectModel(modelId, import.meta.env.BASE_URL);
+      const source = sampleTensor(net, await testSample(modelId, 0));
+      const settings = { ...defaultSettings(technique, net), ...overrides };
+      const image = (h: number, w: number) => tf.tidy(() => tf.image.resizeBilinear(source, [h, w], true) as Tensor4D);
+      return {
+        run: () => technique.run(net, { settings, seed: 0, image }),
+        dispose: () => (source.dispose(), net.dispose()),
+      };
+    },
+  };
+}
+
+/** Every optimisation technique on each network, and DeepDream at 256×256 on the scenes. */
+export function optvisBenchCases(models: readonly string[]): BenchCase[] {
+  const dreamOctave = { octaves: 1, steps: STEPS };
+  return [
+    ...models.flatMap((m) => [
+      optvisCase(m, 'class-model', 'class-model', { steps: STEPS }),
+      optvisCase(m, 'class-model', 'class-model-fourier', { steps: STEPS, parameterisation: 'fourier' }),
+      optvisCase(m, 'class-model', 'class-model-yosinski-3', { steps: STEPS, preset: '3', decay: 0.0001, blurSigma: 1, blurEvery: 4 }),
+      optvisCase(m, 'unit', 'channel', { steps: STEPS }),
+      optvisCase(m, 'inversion', 'inversion', { steps: STEPS }),
+      optvisCase(m, 'deep-dream', 'deep-dream', dreamOctave),
+    ]),
+    optvisCase('scenes-cnn', 'deep-dream', 'deep-dream-256', { ...dreamOctave, size: '256' }),
+  ];
+}
