@@ -4,16 +4,24 @@
  * (median of 20 runs after 5 warm-up runs), and writes the results as JSON to
  * bench/results/. Run after `npm run build` (the npm script does both).
  *
+ * Then, where Python with PyTorch is installed, the gradient maps are timed
+ * against an independent PyTorch implementation on one thread
+ * (bench/torch-compare.ts); the JSON gets a `torch` section with, per network
+ * and map, PyTorch's time, the core's in Node and in Chromium on WASM, and
+ * their ratio. Without PyTorch that step is skipped with a message.
+ *
  * Options (environment): CHROMIUM_PATH, BENCH_BACKENDS (comma list),
  * BENCH_CASES (a regular expression over case ids), BENCH_RUNS and
  * BENCH_WARMUP (timed and untimed runs per case), BENCH_CHROMIUM_ARGS (extra
- * flags, e.g. to use a real GPU).
+ * flags, e.g. to use a real GPU), BENCH_TORCH=0 (skip the PyTorch
+ * comparison), BENCH_PYTHON (the interpreter that has torch).
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { chromium } from '@playwright/test';
 import { CHROMIUM } from '../playwright.config';
+import { type TorchComparison, torchComparison } from './torch-compare';
 
 const PORT = 4339;
 const BACKENDS = (process.env['BENCH_BACKENDS'] ?? 'webgl,wasm,cpu').split(',');
@@ -31,6 +39,26 @@ async function waitForServer(url: string, ms = 60_000): Promise<void> {
     await new Promise((r) => setTimeout(r, 250));
   }
   throw new Error(`preview server did not answer at ${url}`);
+}
+
+/** What the bench page returns for one backend (the fields read here). */
+interface BrowserResult {
+  backend: string;
+  cases: { id: string; medianMs: number }[];
+}
+
+/** Puts the browser's WASM median of each compared map beside PyTorch's, with their ratio. */
+function addChromiumRatios(torch: TorchComparison, results: readonly BrowserResult[]): void {
+  const wasm = results.find((r) => r.backend === 'wasm');
+  for (const model of torch.models) {
+    for (const [method, map] of Object.entries(model.maps)) {
+      const ms = wasm?.cases.find((c) => c.id === `${model.id}/${method}`)?.medianMs;
+      if (ms === undefined) continue;
+      map.chromiumWasmMs = ms;
+      map.chromiumWasmOverTorch = +(ms / map.torchMs).toFixed(2);
+      console.log(`${model.id}/${method}: WASM in Chromium ${ms.toFixed(2)} ms, PyTorch ${map.torchMs.toFixed(2)} ms, ${map.chromiumWasmOverTorch}×`);
+    }
+  }
 }
 
 async function main(): Promise<void> {
@@ -73,9 +101,11 @@ async function main(): Promise<void> {
       chromiumArgs: [...CHROMIUM.args, ...extra],
     };
     await browser.close();
+    const torch = process.env['BENCH_TORCH'] === '0' ? null : await torchComparison(RUNS);
+    if (torch) addChromiumRatios(torch, results as BrowserResult[]);
     mkdirSync('bench/results', { recursive: true });
     const file = `bench/results/bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
-    writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, results }, null, 2));
+    writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, results, ...(torch ? { torch } : {}) }, null, 2));
     console.log(`wrote ${file}`);
   } finally {
     if (server.pid) process.kill(-server.pid);
