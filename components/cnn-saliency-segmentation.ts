@@ -1,10 +1,16 @@
 /**
  * `<cnn-saliency-segmentation>`: Simonyan et al.'s (2014, §3.1) weakly
- * supervised segmentation, live. A saliency map of the page's input seeds
- * GrabCut: the most salient pixels are foreground, the least salient
- * background; the reader moves both quantiles, the smoothness weight λ and the
- * number of iterations, and sees the seeds, the mask and, on the colour scenes,
- * its overlap with the true object.
+ * supervised segmentation, live. A map of the page's input seeds GrabCut: the
+ * most salient pixels start the foreground colour model, the least salient the
+ * background; the reader picks the map, moves both quantiles, the smoothness
+ * weight λ and the number of iterations, makes the seeds hard constraints or
+ * not, and sees the seeds, the mask and, on the colour scenes, its overlap
+ * with the true object.
+ *
+ * Below, the quality table: the mean and median IoU of each map's cut over the
+ * first N test scenes beside two baselines, recomputed on request under the
+ * figure's settings (with progress and cancel), and the scenes where the
+ * chosen map's cut fails worst, one click from being shown above.
  *
  * With an `id`, the reader's choices are kept in the URL.
  */
@@ -15,49 +21,42 @@ import { ATTRIBUTION_METHODS } from '../src/core/attribution/registry';
 import type { AttributionMap } from '../src/core/attribution/types';
 import { type RgbaImage, tensorToImage } from '../src/core/image';
 import {
-  GRABCUT_ITERATIONS,
-  GRABCUT_LAMBDA,
-  SEED_BACKGROUND,
-  SEED_FOREGROUND,
-  SIMONYAN_BACKGROUND_QUANTILE,
-  SIMONYAN_FOREGROUND_QUANTILE,
-  type SaliencySegmentation,
-  maskIoU,
-  maskPrecisionRecall,
-  seedsFromSaliency,
-  segmentFromSaliency,
+  BACKGROUND_QUANTILE, FOREGROUND_QUANTILE, GRABCUT_ITERATIONS, GRABCUT_LAMBDA, HARD_SEEDS, SEED_FOREGROUND,
+  type SaliencySegmentation, maskIoU, maskPrecisionRecall, seedsFromSaliency, segmentFromSaliency,
 } from '../src/core/segmentation/grabcut';
+import { maskOverlay, seedOverlay } from '../src/core/segmentation/overlay';
+import {
+  DEFAULT_SEED_MAP, type QualityTable, SEED_MAPS, type SeedMapId, bestRow, seedMap, segmentationQuality,
+} from '../src/core/segmentation/quality';
 import { chosenClass, classScores } from '../src/core/convnet';
-import { readUrlState, writeUrlState } from '../src/browser/url-state';
-import { sampleTensor } from '../src/browser/workbench';
+import { errorMessage } from '../src/core/errors';
+import { indexText, oneOf, readUrlFields, writeUrlState } from '../src/browser/url-state';
+import { sampleTensor, testSample, workbench } from '../src/browser/workbench';
 import { RunSlot } from './run-slot';
 import { WorkbenchLink } from './workbench-link';
 import './cnn-heatmap';
 import './cnn-input-bar';
-import { baseStyles } from './theme';
-import { errorMessage } from '../src/core/errors';
-
-/** The maps that can seed the segmentation, as registry ids. */
-export const SEGMENTATION_MAPS = ['saliency', 'smooth-grad-saliency'] as const;
-type MapId = (typeof SEGMENTATION_MAPS)[number];
+import { baseStyles, numberTableStyles } from './theme';
 
 /** The reader's settings; `target` is a class index, or empty for the predicted class. */
 interface Settings {
-  method: MapId;
+  method: SeedMapId;
   target: string;
   foreground: number;
   background: number;
   lambda: number;
   iterations: number;
+  hard: boolean;
 }
 
 const DEFAULTS: Settings = {
-  method: 'saliency',
+  method: DEFAULT_SEED_MAP,
   target: '',
-  foreground: SIMONYAN_FOREGROUND_QUANTILE,
-  background: SIMONYAN_BACKGROUND_QUANTILE,
+  foreground: FOREGROUND_QUANTILE,
+  background: BACKGROUND_QUANTILE,
   lambda: GRABCUT_LAMBDA,
   iterations: GRABCUT_ITERATIONS,
+  hard: HARD_SEEDS,
 };
 
 /** Slider ranges: λ up to 4× Rother et al.'s 50, and up to twice the default iterations. */
@@ -68,54 +67,32 @@ const RANGES = {
   iterations: { min: 1, max: 10, step: 1 },
 } as const;
 
-/** Overlay colours (Okabe–Ito blue and orange) and the pattern period in screen pixels. */
-const BACKGROUND_INK = [0, 114, 178] as const;
-const FOREGROUND_INK = [230, 159, 0] as const;
-const PERIOD = 6;
+/** Scenes the table can be recomputed over: one per class up to the measured 210 and the whole committed subset. */
+const TABLE_SIZES = [7, 35, 70, 210, 1000] as const;
+const DEFAULT_TABLE_SIZE = 35;
+/** The worst scenes of the chosen map the table offers to show. */
+const FAILURES_SHOWN = 3;
 
-/** Pixels drawn per image pixel so that small inputs (28×28) still show their seeds clearly. */
-const scaleFor = (side: number) => Math.max(1, Math.ceil(320 / side));
+/** The only network whose test scenes carry true object masks. */
+const SCENES_MODEL = 'scenes-cnn';
 
-type Rgb = readonly [number, number, number];
-
-/**
- * Draws `image` enlarged, each output pixel styled by `style` (given the source
- * pixel's index and the output coordinates, so patterns run across pixels).
- */
-function paint(canvas: HTMLCanvasElement, image: RgbaImage, style: (i: number, x: number, y: number, rgb: Rgb) => Rgb): void {
-  const k = scaleFor(Math.max(image.width, image.height));
-  const [w, h] = [image.width * k, image.height * k];
-  canvas.width = w;
-  canvas.height = h;
-  const out = new ImageData(w, h);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const i = Math.floor(y / k) * image.width + Math.floor(x / k);
-      const rgb = style(i, x, y, [image.data[i * 4]!, image.data[i * 4 + 1]!, image.data[i * 4 + 2]!]);
-      out.data.set([rgb[0], rgb[1], rgb[2], 255], (y * w + x) * 4);
-    }
-  }
-  canvas.getContext('2d')!.putImageData(out, 0, 0);
-}
-
-const mix = (a: Rgb, b: Rgb, t: number): Rgb => [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t];
-/** One diagonal (background) or both diagonals (foreground): a difference that survives greyscale and colour blindness. */
-const stripe = (x: number, y: number) => (x + y) % PERIOD < 2;
-const crossHatch = (x: number, y: number) => stripe(x, y) || (x - y + PERIOD * 10_000) % PERIOD < 2;
-
-/** Whether pixel `i` of a mask is object with a non-object 4-neighbour (or the image edge). */
-function onBoundary(mask: ArrayLike<number>, width: number, height: number, i: number): boolean {
-  if (!mask[i]) return false;
-  const [x, y] = [i % width, Math.floor(i / width)];
-  return x === 0 || y === 0 || x === width - 1 || y === height - 1 || !mask[i - 1] || !mask[i + 1] || !mask[i - width] || !mask[i + width];
-}
+type TablePhase = 'idle' | 'running' | 'done' | 'cancelled' | 'error';
 
 const pct = (n: number, total: number) => `${Math.round((n / total) * 100)}%`;
+const fmt = (v: number) => v.toFixed(2);
+
+/** Copies an overlay into a canvas, resizing it to the overlay. */
+function show(canvas: HTMLCanvasElement, image: RgbaImage): void {
+  canvas.width = image.width;
+  canvas.height = image.height;
+  canvas.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(image.data), image.width, image.height), 0, 0);
+}
 
 @customElement('cnn-saliency-segmentation')
 export class CnnSaliencySegmentation extends LitElement {
   static override styles = [
     baseStyles,
+    numberTableStyles,
     css`
       .controls {
         display: grid;
@@ -130,6 +107,11 @@ export class CnnSaliencySegmentation extends LitElement {
         gap: 0.2rem;
         font-size: 0.875rem;
         font-variant-numeric: tabular-nums;
+      }
+      .controls label.check {
+        display: flex;
+        gap: 0.4rem;
+        align-items: center;
       }
       select {
         width: 100%;
@@ -196,6 +178,51 @@ export class CnnSaliencySegmentation extends LitElement {
         font-size: 0.875rem;
         min-height: 1.3rem;
       }
+      .quality {
+        margin-top: 1.25rem;
+        display: grid;
+        gap: 0.5rem;
+      }
+      .quality h3 {
+        margin: 0;
+        font-size: 1rem;
+      }
+      .quality .row {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.5rem 1rem;
+        align-items: end;
+      }
+      .quality label {
+        display: grid;
+        gap: 0.2rem;
+        font-size: 0.875rem;
+      }
+      .quality select {
+        width: auto;
+      }
+      .table-wrap {
+        overflow-x: auto;
+      }
+      table th[scope='row'] {
+        text-align: left;
+        font-weight: normal;
+      }
+      tr.best th,
+      tr.best td {
+        font-weight: 700;
+      }
+      tr.baseline th {
+        font-style: italic;
+      }
+      progress {
+        width: min(20rem, 100%);
+      }
+      .failures {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.5rem;
+      }
     `,
   ];
 
@@ -212,11 +239,22 @@ export class CnnSaliencySegmentation extends LitElement {
   @state() private mapTime = 0;
   @state() private segmentTime = 0;
 
-  /** Cancels the saliency map and the segmentation built on it. */
+  @state() private tableSize: number = DEFAULT_TABLE_SIZE;
+  /** The last table computed, or null; kept in a public field so tests can compare it with the core. */
+  @state() table: QualityTable | null = null;
+  @state() private tablePhase: TablePhase = 'idle';
+  @state() private tableDone = 0;
+  @state() private tableMessage = '';
+  /** The network the running table uses. */
+  private tableNet: unknown = null;
+
+  /** Cancels the map and the segmentation built on it. */
   private readonly mapRuns = new RunSlot();
   /** Cancels the GrabCut run alone, when only its settings change. */
   private readonly segmentRuns = new RunSlot();
-  private readonly workbench = new WorkbenchLink(this, () => void this.computeMap(), [this.mapRuns, this.segmentRuns]);
+  /** Cancels the quality table. */
+  private readonly tableRuns = new RunSlot();
+  private readonly workbench = new WorkbenchLink(this, () => this.inputChanged(), [this.mapRuns, this.segmentRuns, this.tableRuns]);
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -226,22 +264,16 @@ export class CnnSaliencySegmentation extends LitElement {
 
   /** The settings saved in the URL, each checked against its range; defaults for the rest. */
   private readSettings(): Settings {
-    const saved = this.id ? readUrlState(this.id) : undefined;
-    if (!saved || typeof saved !== 'object') return { ...DEFAULTS };
-    const s = saved as Record<string, unknown>;
-    const num = (key: keyof typeof RANGES) => {
-      const v = s[key];
-      const { min, max } = RANGES[key];
-      return typeof v === 'number' && v >= min && v <= max ? v : DEFAULTS[key];
-    };
-    const settings: Settings = {
-      method: SEGMENTATION_MAPS.includes(s['method'] as MapId) ? (s['method'] as MapId) : DEFAULTS.method,
-      target: typeof s['target'] === 'string' && /^\d*$/.test(s['target']) ? s['target'] : '',
-      foreground: num('foreground'),
-      background: num('background'),
-      lambda: num('lambda'),
-      iterations: Math.round(num('iterations')),
-    };
+    if (!this.id) return { ...DEFAULTS };
+    const inRange = (key: keyof typeof RANGES) => (v: unknown) => typeof v === 'number' && v >= RANGES[key].min && v <= RANGES[key].max;
+    const saved = readUrlFields(this.id, 'the segmentation figure', {
+      method: oneOf(...SEED_MAPS),
+      target: indexText,
+      hard: oneOf(true, false),
+      ...Object.fromEntries((Object.keys(RANGES) as (keyof typeof RANGES)[]).map((key) => [key, inRange(key)])),
+    });
+    const settings = { ...DEFAULTS, ...saved } as Settings;
+    settings.iterations = Math.round(settings.iterations);
     settings.background = Math.min(settings.background, settings.foreground);
     return settings;
   }
@@ -250,7 +282,13 @@ export class CnnSaliencySegmentation extends LitElement {
     if (this.id) writeUrlState(this.id, this.settings);
   }
 
-  /** The saliency map of the chosen class, then the segmentation. */
+  /** A new network stops a table computed on the old one (which the workbench may dispose); any change recomputes the map. */
+  private inputChanged(): void {
+    if (this.workbench.state.net !== this.tableNet) this.cancelTable('The table was cancelled: the network changed.');
+    void this.computeMap();
+  }
+
+  /** The chosen map of the chosen class, then the segmentation. */
   private async computeMap(): Promise<void> {
     const { net, sample } = this.workbench.state;
     this.mapRuns.abort();
@@ -266,12 +304,7 @@ export class CnnSaliencySegmentation extends LitElement {
       const { target, method } = this.settings;
       const index = chosenClass(target, scores);
       const t0 = performance.now();
-      const saliency = await ATTRIBUTION_METHODS[method].attribute({
-        net,
-        image,
-        target: { kind: 'class', index },
-        signal,
-      });
+      const saliency = await seedMap(net, image, method, index, signal);
       const mapTime = performance.now() - t0;
       const input = await tensorToImage(image, { range: net.inputRange });
       if (signal.aborted) return;
@@ -294,7 +327,7 @@ export class CnnSaliencySegmentation extends LitElement {
     const { saliency, input } = this;
     if (!saliency || !input) return;
     const signal = this.segmentRuns.start();
-    const { foreground, background, lambda, iterations } = this.settings;
+    const { foreground, background, lambda, iterations, hard } = this.settings;
     try {
       this.seeds = seedsFromSaliency(saliency.data, foreground, background);
     } catch (err) {
@@ -312,6 +345,7 @@ export class CnnSaliencySegmentation extends LitElement {
         backgroundQuantile: background,
         lambda,
         iterations,
+        hardSeeds: hard,
         signal,
       });
       if (signal.aborted) return;
@@ -331,31 +365,53 @@ export class CnnSaliencySegmentation extends LitElement {
     void (recompute === 'map' ? this.computeMap() : this.segment());
   }
 
+  /** The quality table over the first `tableSize` test scenes, under the figure's cut settings. */
+  private async computeTable(): Promise<void> {
+    const net = this.workbench.state.net;
+    if (this.tablePhase === 'running' || net?.id !== SCENES_MODEL) return;
+    const signal = this.tableRuns.start();
+    this.tableNet = net;
+    const count = this.tableSize;
+    Object.assign(this, { tablePhase: 'running', tableDone: 0, tableMessage: '' });
+    const { foreground, background, lambda, iterations, hard } = this.settings;
+    try {
+      const table = await segmentationQuality({
+        net,
+        count,
+        settings: { foregroundQuantile: foreground, backgroundQuantile: background, lambda, iterations, hardSeeds: hard },
+        signal,
+        onProgress: (done) => {
+          if (this.tableRuns.isCurrent(signal)) this.tableDone = done;
+        },
+      });
+      if (!this.tableRuns.isCurrent(signal) || signal.aborted) return;
+      Object.assign(this, { table, tablePhase: 'done' });
+    } catch (err) {
+      if (!this.tableRuns.isCurrent(signal)) return;
+      if (signal.aborted) this.tablePhase = 'cancelled';
+      else Object.assign(this, { tablePhase: 'error', tableMessage: errorMessage(err) });
+    }
+  }
+
+  private cancelTable(message = ''): void {
+    if (this.tablePhase !== 'running') return;
+    this.tableRuns.abort();
+    Object.assign(this, { tablePhase: 'cancelled', tableMessage: message });
+  }
+
+  /** Shows test scene `index` in every figure of the page (the workbench's sample). */
+  private async showScene(index: number): Promise<void> {
+    workbench.useSample(await testSample(SCENES_MODEL, index));
+  }
+
   protected override updated(changed: PropertyValues): void {
     const seedCanvas = this.renderRoot.querySelector<HTMLCanvasElement>('canvas.seeds');
     const maskCanvas = this.renderRoot.querySelector<HTMLCanvasElement>('canvas.mask');
     const { input, seeds, result } = this;
     if (!input) return;
-    const fresh = changed.has('input') || changed.has('wb');
-    if (seedCanvas && seeds && (fresh || changed.has('seeds'))) {
-      paint(seedCanvas, input, (i, x, y, rgb) =>
-        seeds[i] === SEED_FOREGROUND
-          ? crossHatch(x, y) ? FOREGROUND_INK : mix(rgb, FOREGROUND_INK, 0.45)
-          : seeds[i] === SEED_BACKGROUND
-            ? stripe(x, y) ? BACKGROUND_INK : mix(rgb, BACKGROUND_INK, 0.45)
-            : rgb,
-      );
-    }
-    if (maskCanvas && result && (fresh || changed.has('result'))) {
-      const truth = this.truthMask();
-      const { width, height } = input;
-      const checker = (x: number, y: number) => ((x >> 1) + (y >> 1)) % 2 === 0;
-      paint(maskCanvas, input, (i, x, y, rgb) =>
-        truth && onBoundary(truth, width, height, i)
-          ? checker(x, y) ? [0, 0, 0] : [255, 255, 255]
-          : result.mask[i] ? rgb : stripe(x, y) ? BACKGROUND_INK : mix(rgb, [0, 0, 0], 0.6),
-      );
-    }
+    const fresh = changed.has('input');
+    if (seedCanvas && seeds && (fresh || changed.has('seeds'))) show(seedCanvas, seedOverlay(input, seeds));
+    if (maskCanvas && result && (fresh || changed.has('result'))) show(maskCanvas, maskOverlay(input, result.mask, this.truthMask()));
   }
 
   /** The sample's object mask when it matches the network's input size (the colour scenes). */
@@ -384,14 +440,14 @@ export class CnnSaliencySegmentation extends LitElement {
   private renderControls() {
     const net = this.workbench.state.net;
     if (!net || !this.logits.length) return nothing;
-    const { method, target, foreground, background, lambda, iterations } = this.settings;
+    const { method, target, foreground, background, lambda, iterations, hard } = this.settings;
     const predicted = this.logits.indexOf(Math.max(...this.logits));
     const order = this.logits.map((v, i) => [v, i] as const).sort((a, b) => b[0] - a[0]);
     return html`<div class="controls">
       <label
         >Map
-        <select @change=${(e: Event) => this.set({ method: (e.target as HTMLSelectElement).value as MapId }, 'map')}>
-          ${SEGMENTATION_MAPS.map((id) => html`<option value=${id} ?selected=${id === method}>${ATTRIBUTION_METHODS[id].title}</option>`)}
+        <select @change=${(e: Event) => this.set({ method: (e.target as HTMLSelectElement).value as SeedMapId }, 'map')}>
+          ${SEED_MAPS.map((id) => html`<option value=${id} ?selected=${id === method}>${ATTRIBUTION_METHODS[id].title}</option>`)}
         </select>
       </label>
       <label
@@ -405,6 +461,10 @@ export class CnnSaliencySegmentation extends LitElement {
       ${this.slider('background', `Background quantile ${background.toFixed(2)}`)}
       ${this.slider('lambda', `Smoothness λ = ${lambda}`)}
       ${this.slider('iterations', `At most ${iterations} iteration${iterations === 1 ? '' : 's'}`)}
+      <label class="check"
+        ><input type="checkbox" .checked=${hard} @change=${(e: Event) => this.set({ hard: (e.target as HTMLInputElement).checked }, 'segment')} />
+        Seeds are hard constraints</label
+      >
     </div>`;
   }
 
@@ -423,6 +483,9 @@ export class CnnSaliencySegmentation extends LitElement {
         <li data-seed="background"><span class="swatch bg" aria-hidden="true"></span>Background (striped): ${bg} pixels (${pct(bg, n)})</li>
         <li data-seed="unknown"><span class="swatch unknown" aria-hidden="true"></span>Unknown (plain): ${unknown} pixels (${pct(unknown, n)})</li>
       </ul>
+      <p class="muted">${this.settings.hard
+        ? 'The cut keeps every seed as it is.'
+        : 'The seeds start the colour models; the cut may relabel any pixel.'}</p>
     </figure>`;
   }
 
@@ -436,7 +499,6 @@ export class CnnSaliencySegmentation extends LitElement {
     ];
     const truth = this.truthMask();
     if (truth) {
-      const fmt = (v: number) => v.toFixed(2);
       const { precision, recall } = maskPrecisionRecall(result.mask, truth);
       const seedsOnly = Uint8Array.from(result.seeds, (s) => (s === SEED_FOREGROUND ? 1 : 0));
       lines.push(
@@ -452,6 +514,78 @@ export class CnnSaliencySegmentation extends LitElement {
         <li class="muted">Striped and dimmed: background; plain: the object.${truth ? ' Black-and-white checks: the true object’s outline.' : ''}</li>
       </ul>
     </figure>`;
+  }
+
+  private renderQuality() {
+    const net = this.workbench.state.net;
+    const running = this.tablePhase === 'running';
+    const heading = html`<h3 id="quality-heading">Quality over the test scenes</h3>`;
+    if (net && net.id !== SCENES_MODEL) {
+      return html`<section class="quality" aria-labelledby="quality-heading">
+        ${heading}
+        <p class="muted">The table needs the scenes network: only its test scenes come with true object masks. Choose “${SCENES_MODEL}” above.</p>
+      </section>`;
+    }
+    const { foreground, background, lambda, iterations, hard } = this.settings;
+    const status =
+      running ? `Measuring: ${this.tableDone} of ${this.tableSize} scenes done.`
+      : this.tablePhase === 'cancelled'
+        ? `${this.tableMessage || `Cancelled after ${this.tableDone} of ${this.tableSize} scenes.`}${this.table ? ' The table below is from the last finished run.' : ''}`
+      : this.tablePhase === 'error' ? ''
+      : this.table ? `Measured over ${this.table.scenes.length} test scenes.`
+      : `Measures every map's cut on the first test scenes under the settings above (SmoothGrad, 50 gradients a scene, takes most of the time).`;
+    return html`<section class="quality" aria-labelledby="quality-heading">
+      ${heading}
+      <div class="row">
+        <label
+          >Test scenes
+          <select ?disabled=${running} @change=${(e: Event) => (this.tableSize = Number((e.target as HTMLSelectElement).value))}>
+            ${TABLE_SIZES.map((n) => html`<option value=${n} ?selected=${n === this.tableSize}>${n}</option>`)}
+          </select>
+        </label>
+        <button type="button" class="recompute" aria-disabled=${running || !net} @click=${() => void this.computeTable()}>
+          Recompute the table (λ = ${lambda}, quantiles ${foreground.toFixed(2)} / ${background.toFixed(2)}, ${iterations} it., ${hard ? 'hard' : 'soft'} seeds)
+        </button>
+        <button type="button" class="cancel" aria-disabled=${!running} @click=${() => this.cancelTable()}>Cancel</button>
+      </div>
+      ${running ? html`<progress max=${this.tableSize} .value=${this.tableDone} aria-label="Scenes measured"></progress>` : nothing}
+      <p class="table-status" role="status" aria-live="polite" data-phase=${this.tablePhase}>${status}</p>
+      ${this.tablePhase === 'error' ? html`<p class="error" role="alert">${this.tableMessage}</p>` : nothing}
+      ${this.table ? this.renderTable(this.table) : nothing}
+    </section>`;
+  }
+
+  private renderTable(table: QualityTable) {
+    const best = bestRow(table).id;
+    const s = table.settings;
+    const chosen = table.rows.find((r) => r.id === this.settings.method)!;
+    const worst = table.scenes.map((scene, i) => ({ scene, iou: chosen.ious[i]! })).sort((a, b) => a.iou - b.iou).slice(0, FAILURES_SHOWN);
+    return html`<div class="table-wrap">
+        <table>
+          <caption class="muted">
+            IoU with the true object over test scenes 0–${table.scenes.at(-1)}, quantiles ${fmt(s.foregroundQuantile)} / ${fmt(s.backgroundQuantile)},
+            λ = ${s.lambda}, at most ${s.iterations} iterations, ${s.hardSeeds ? 'hard' : 'soft'} seeds. Bold: the best map.
+          </caption>
+          <thead>
+            <tr><th scope="col">Seeds from</th><th scope="col">Mean IoU</th><th scope="col">Median IoU</th></tr>
+          </thead>
+          <tbody>
+            ${table.rows.map(
+              (r) => html`<tr data-row=${r.id} class=${r.baseline ? 'baseline' : r.id === best ? 'best' : ''}>
+                <th scope="row">${r.title}</th><td>${fmt(r.mean)}</td><td>${fmt(r.median)}</td>
+              </tr>`,
+            )}
+          </tbody>
+        </table>
+      </div>
+      <p>Worst cuts from ${chosen.title} in this table:</p>
+      <div class="failures">
+        ${worst.map(
+          (w) => html`<button type="button" data-scene=${w.scene} @click=${() => void this.showScene(w.scene)}>
+            Show test scene ${w.scene} (IoU ${fmt(w.iou)})
+          </button>`,
+        )}
+      </div>`;
   }
 
   override render() {
@@ -482,6 +616,7 @@ export class CnnSaliencySegmentation extends LitElement {
             ${this.renderSeeds()} ${this.renderMask()}
           </div>`
         : nothing}
+      ${this.renderQuality()}
     </div>`;
   }
 }

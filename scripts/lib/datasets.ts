@@ -3,7 +3,7 @@
  * quantisation as the PNG sprites committed for the book and the tests).
  */
 import { FASHION_MNIST_CLASSES, readFashionMnist } from '../data/fashion-mnist';
-import { generateScene, SCENE_CLASSES } from '../../src/core/data/scenes';
+import { generateScene, SCENE_CLASSES, SCENE_TEST_SEED_OFFSET } from '../../src/core/data/scenes';
 
 /** `count` images of `shape` (HWC) as bytes, their labels, and for scenes their masks and seeds. */
 export interface Split {
@@ -42,12 +42,6 @@ export function fashionMnist(): Dataset {
     source: 'Debian package dataset-fashion-mnist, /usr/share/datasets/fashion-mnist/ (upstream https://github.com/zalandoresearch/fashion-mnist)',
   };
 }
-
-/**
- * Seeds of the scene splits: training scenes use seeds 0.., test scenes start
- * at this offset, so the two never share a scene.
- */
-export const SCENE_TEST_SEED_OFFSET = 1_000_000;
 
 function sceneSplit(count: number, firstSeed: number): Split {
   const size = 64;

@@ -148,10 +148,11 @@ test('the segmentation figure reports its mask, answers the sliders and keeps th
 
   // Keyboard: a higher foreground quantile seeds fewer foreground pixels.
   const slider = figure.getByRole('slider', { name: /Foreground quantile/ });
+  const raised = (Number(await slider.inputValue()) + 0.02).toFixed(2);
   await slider.focus();
   await page.keyboard.press('ArrowRight');
   await page.keyboard.press('ArrowRight');
-  await expect(slider).toHaveValue('0.97');
+  await expect(slider).toHaveValue(raised);
   await expect.poll(() => seedCount(figure, 'foreground')).toBeLessThan(fg);
   await expect(figure.locator('.status')).toContainText('computed in');
   const after = await seedCount(figure, 'foreground');
@@ -159,7 +160,7 @@ test('the segmentation figure reports its mask, answers the sliders and keeps th
 
   await expect(page).toHaveURL(/segmentation=/);
   const restored = await openFigure(page, 'cnn-saliency-segmentation#segmentation', new URL(page.url()).search);
-  await expect(restored.getByRole('slider', { name: /Foreground quantile/ })).toHaveValue('0.97');
+  await expect(restored.getByRole('slider', { name: /Foreground quantile/ })).toHaveValue(raised);
   expect(await seedCount(restored, 'foreground')).toBe(after);
   await expect.poll(() => restored.locator('.mask-readout').innerText()).toBe(mask);
   expect(problems.list).toEqual([]);
@@ -174,5 +175,49 @@ test('the segmentation follows the class explained', async ({ page, problems }) 
   const least = options[options.length - 1]!.replace(/ \(logit.*$/, '');
   await expect(figure.locator('.status')).toContainText(`for “${least}” computed in`);
   await expect.poll(() => canvasData(figure.locator('canvas.seeds'))).not.toBe(seeds);
+  expect(problems.list).toEqual([]);
+});
+
+test('the segmentation quality table recomputes live, cancels, and shows a failure case', async ({ page, problems }) => {
+  test.skip(!SCENES, 'the table needs the scenes network');
+  const figure = await openFigure(page, 'cnn-saliency-segmentation#segmentation');
+  const status = figure.locator('.table-status');
+  const size = figure.getByRole('combobox', { name: 'Test scenes' });
+  const recompute = figure.getByRole('button', { name: /Recompute the table/ });
+
+  // Cancel: start a long run, wait until it has measured a scene, cancel, and see it stop there.
+  await size.selectOption('210');
+  await recompute.click();
+  await expect(status).toHaveAttribute('data-phase', 'running');
+  await expect(status).toContainText(/Measuring: [1-9]\d* of 210 scenes done/, { timeout: 60_000 });
+  await expect(figure.getByRole('progressbar', { name: 'Scenes measured' })).toBeVisible();
+  await figure.getByRole('button', { name: 'Cancel' }).click();
+  await expect(status).toHaveAttribute('data-phase', 'cancelled');
+  await expect(status).toContainText(/Cancelled after \d+ of 210 scenes/);
+  await expect(figure.getByRole('progressbar')).toHaveCount(0);
+  await expect(figure.locator('table')).toHaveCount(0);
+
+  // A short run to the end: one row per map and baseline; the figure's map and the best row beat both baselines.
+  await size.selectOption('7');
+  await recompute.click();
+  await expect(status).toHaveAttribute('data-phase', 'done', { timeout: 120_000 });
+  await expect(status).toHaveText('Measured over 7 test scenes.');
+  await expect(figure.locator('tbody tr')).toHaveCount(7);
+  const mean = async (id: string) => Number(await figure.locator(`tr[data-row="${id}"] td`).first().innerText());
+  const best = figure.locator('tr.best');
+  await expect(best).toHaveCount(1);
+  const chosen = await figure.getByRole('combobox', { name: 'Map' }).inputValue();
+  for (const id of [(await best.getAttribute('data-row'))!, chosen]) {
+    expect(await mean(id)).toBeGreaterThan(await mean('centred-box'));
+    expect(await mean(id)).toBeGreaterThan(await mean('saliency-threshold'));
+  }
+
+  // The worst cut of the chosen map, shown above: the page's input becomes that scene.
+  const failure = figure.locator('.failures button').first();
+  const scene = (await failure.getAttribute('data-scene'))!;
+  await failure.click();
+  await expect(figure.locator('cnn-input-bar')).toContainText(`test scene ${scene}`);
+  await expect(figure.locator('.status')).toContainText('computed in', { timeout: 45_000 });
+  await expect(figure.locator('.mask-readout')).toContainText(/IoU \d\.\d\d/);
   expect(problems.list).toEqual([]);
 });

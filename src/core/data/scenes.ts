@@ -263,3 +263,14 @@ export function generateScene(seed: number, opts: SceneOptions = {}): Scene {
   const mask = Uint8Array.from(cov, (c) => (c >= 0.5 ? 1 : 0));
   return { width: size, height: size, data: img, mask, label };
 }
+
+/**
+ * First seed of the test scenes (scripts/lib/datasets.ts draws them from here):
+ * the training scenes take seeds 0, 1, 2, …, so the test scenes are never trained on.
+ */
+export const SCENE_TEST_SEED_OFFSET = 1_000_000;
+
+/** Test scene `index` of the book's scenes-cnn: seed {@link SCENE_TEST_SEED_OFFSET} + index, classes in turn. */
+export function testScene(index: number, opts: Omit<SceneOptions, 'label'> = {}): Scene {
+  return generateScene(SCENE_TEST_SEED_OFFSET + index, { ...opts, label: index % SCENE_CLASSES.length });
+}

