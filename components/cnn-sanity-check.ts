@@ -286,7 +286,7 @@ export class CnnSanityCheck extends LitElement {
       <cnn-line-chart
         label="Spearman rank correlation with the trained network's map, per method, over the randomisation steps"
         x-title=${cascading ? 'layers randomised, from the top' : 'layer randomised, counted from the top'}
-        y-title="Spearman ρ with the trained map"
+        y-title="Spearman ρ"
         .series=${series}
         .xTickFormat=${(x: number) => (x === 0 ? 'trained' : String(x))}
         .xDomain=${[0, Math.max(1, this.steps.length - 1)] as const}

@@ -54,7 +54,7 @@ test('the cascade scores 1.00 before any randomisation, with one column per rand
   await expect(figure.getByRole('img', { name: /Spearman rank correlation/ })).toBeVisible();
   // The chart names its y axis, and labels the x axis at every step here (one per layer, and "trained").
   const chart = figure.locator('cnn-line-chart');
-  await expect(chart.locator('.y-title')).toHaveText('Spearman ρ with the trained map');
+  await expect(chart.locator('.y-title')).toHaveText('Spearman ρ');
   await expect(chart.locator('.x-title')).toHaveText('layers randomised, from the top');
   expect(await chart.locator('.x-tick').allTextContents()).toEqual(['trained', ...layers.map((_, i) => String(i + 1))]);
   await expect(figure.locator('figcaption')).toContainText('should lose its resemblance');
