@@ -8,7 +8,7 @@
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
-import { BACKENDS, type BackendInfo, type BackendName } from '../src/core/backend';
+import { BACKENDS, type BackendInfo, type BackendName, isSoftwareRenderer } from '../src/core/backend';
 import { ENGINE_CHANGE_EVENT, getEngine, requestedBackend, switchBackend } from '../src/browser/engine';
 import { tf } from '../src/core/tf';
 import { baseStyles } from './theme';
@@ -16,15 +16,28 @@ import { errorMessage } from '../src/core/errors';
 
 const LABELS: Record<BackendName, string> = { webgl: 'WebGL', wasm: 'WASM', cpu: 'CPU' };
 
-/** A one-line summary of the backend, e.g. "WASM · SIMD · 1 thread". */
+/**
+ * A short summary of the backend, e.g. "WASM · SIMD · 1 thread" or "WebGL, software": the renderer string
+ * (often a line long) is left to {@link backendDetails}, so the header stays on one line.
+ */
 export function describeBackend(info: BackendInfo): string {
+  if (info.name === 'webgl') return info.renderer && isSoftwareRenderer(info.renderer) ? 'WebGL, software' : 'WebGL, GPU';
   const parts = [LABELS[info.name]];
   if (info.name === 'wasm') {
     parts.push(info.simd ? 'SIMD' : 'no SIMD');
     parts.push(`${info.threads} thread${info.threads === 1 ? '' : 's'}`);
   }
-  if (info.name === 'webgl' && info.renderer) parts.push(info.renderer);
   return parts.join(' · ');
+}
+
+/** What the short name leaves out: the WebGL renderer, and what a software one costs. */
+export function backendDetails(info: BackendInfo): string | null {
+  if (info.name !== 'webgl' || !info.renderer) return null;
+  if (!isSoftwareRenderer(info.renderer)) return `Renderer: ${info.renderer}.`;
+  return (
+    `Renderer: ${info.renderer}. This is a software rasterizer: the processor draws what a GPU would, ` +
+    `and the book's benchmark measured it about 5 times slower than WASM on such a machine.`
+  );
 }
 
 @customElement('cnn-backend-status')
@@ -43,6 +56,7 @@ export class CnnBackendStatus extends LitElement {
         align-items: center;
       }
       .badge {
+        white-space: nowrap;
         font-weight: 600;
       }
       details {
@@ -105,7 +119,9 @@ export class CnnBackendStatus extends LitElement {
     return html`
       <div class="row" role="status" aria-live="polite">
         <span>Backend:</span>
-        <span class="badge" data-testid="backend-name">${info ? describeBackend(info) : 'starting…'}</span>
+        <span class="badge" data-testid="backend-name" title=${(info && backendDetails(info)) ?? nothing}
+          >${info ? describeBackend(info) : 'starting…'}</span
+        >
         <select @change=${this.onSelect} aria-label="Compute backend" ?disabled=${!info}>
           <option value="auto" ?selected=${!requestedBackend()}>Automatic</option>
           ${BACKENDS.map(
@@ -117,6 +133,7 @@ export class CnnBackendStatus extends LitElement {
         ? html`<details>
             <summary>Why ${LABELS[info.name]}?</summary>
             <p>${info.reason}.</p>
+            ${backendDetails(info) ? html`<p data-testid="backend-details">${backendDetails(info)}</p>` : nothing}
             ${timings.length
               ? html`<p>
                   Probe network, forward + input gradient (median):

@@ -80,7 +80,7 @@ export class CnnInputBar extends LitElement {
         <label
           >Network
           <select
-            @change=${(e: Event) => void workbench.selectModel((e.target as HTMLSelectElement).value, this.index)}
+            @change=${(e: Event) => void workbench.selectModel((e.target as HTMLSelectElement).value)}
           >
             ${PROJECT_MODELS.map((m) => html`<option value=${m.id} ?selected=${m.id === modelId}>${m.title}</option>`)}
             ${own && net ? html`<option selected value=${modelId}>${net.title} (yours)</option>` : nothing}

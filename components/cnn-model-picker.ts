@@ -8,13 +8,16 @@
  * - event `cnn-model-change` (bubbles, composed), `detail.net` the loaded ConvNet.
  *   The picker owns it: it is disposed when another model replaces it and when
  *   the element leaves the page, so listeners must not keep it beyond that;
- * - property `convNet`: the current ConvNet, or null.
+ * - property `convNet`: the current ConvNet, or null;
+ * - a book model it loads is remembered for the tab's later pages (src/browser/input-memory.ts).
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import type { ConvNet } from '../src/core/convnet';
 import { type FileLike, type LoadOptions, ModelLoadError, PROJECT_MODELS, loadConvNet, loadProjectModel } from '../src/core/model-loader';
+import { assetBase } from '../src/browser/assets';
 import { getEngine } from '../src/browser/engine';
+import { rememberInput } from '../src/browser/input-memory';
 import { RunSlot } from './run-slot';
 import { baseStyles } from './theme';
 import { errorMessage } from '../src/core/errors';
@@ -24,8 +27,6 @@ export const MODEL_CHANGE_EVENT = 'cnn-model-change';
 
 /** Pixel ranges readers' models commonly expect (Keras applications use [-1, 1] or [0, 255]). */
 const RANGES: Record<string, [number, number]> = { '0,1': [0, 1], '-1,1': [-1, 1], '0,255': [0, 255] };
-
-const BOOK_MODELS_URL = import.meta.env.BASE_URL;
 
 /** What was last asked for, so a layer choice can reload it. */
 type Request = { kind: 'book'; id: string } | { kind: 'url'; url: string } | { kind: 'files'; files: FileLike[] };
@@ -41,10 +42,15 @@ export class CnnModelPicker extends LitElement {
   static override styles = [
     baseStyles,
     css`
+      /* Flex, not a grid: a source that wraps onto a row of its own widens to fill it, leaving no empty cell. */
       .sources {
-        display: grid;
+        display: flex;
+        flex-wrap: wrap;
         gap: 0.75rem;
-        grid-template-columns: repeat(auto-fit, minmax(15rem, 1fr));
+      }
+      .sources > fieldset {
+        flex: 1 1 15rem;
+        min-width: 0;
       }
       fieldset {
         border: 1px solid var(--_border);
@@ -151,7 +157,7 @@ export class CnnModelPicker extends LitElement {
       const options: LoadOptions = { ...overrides, signal, ...(range ? { inputRange: range } : {}) };
       const net =
         request.kind === 'book'
-          ? await loadProjectModel(request.id, BOOK_MODELS_URL, { signal })
+          ? await loadProjectModel(request.id, assetBase(), { signal })
           : await loadConvNet(request.kind === 'url' ? request.url : request.files, options);
       if (signal.aborted || !this.connected) {
         net.dispose();
@@ -159,6 +165,7 @@ export class CnnModelPicker extends LitElement {
       }
       this.net?.dispose();
       this.net = net;
+      if (request.kind === 'book') rememberInput({ model: request.id });
       this.dispatchEvent(new CustomEvent(MODEL_CHANGE_EVENT, { detail: { net }, bubbles: true, composed: true }));
     } catch (err) {
       if (signal.aborted) return;

@@ -5,17 +5,23 @@
  * them when the last figure that uses them leaves the page.
  *
  * Images come from the network's own test set (the book's models), from the
- * gallery, or from the reader (file, drop, paste, camera).
+ * gallery, or from the reader (file, drop, paste, camera). The choice is kept
+ * in the URL, for links, and in the tab's memory (input-memory.ts), so that it
+ * carries to the next page.
  */
 import type { Mask } from '../core/attribution/maps';
 import type { ConvNet } from '../core/convnet';
 import { SCENE_CLASSES, generateScene } from '../core/data/scenes';
+import { errorMessage } from '../core/errors';
 import { type RgbaImage, toModelInput, toRgba } from '../core/image';
 import { PROJECT_MODELS, loadProjectModel } from '../core/model-loader';
 import type { Tensor4D } from '../core/tf';
+import { assetBase, assetUrl } from './assets';
 import { getEngine } from './engine';
-import { readUrlState, writeUrlState } from './url-state';
-import { errorMessage } from '../core/errors';
+import { loadGallery, loadGalleryImage } from './gallery';
+import { loadImageUrl } from './image-input';
+import { recallInput, rememberInput } from './input-memory';
+import { readUrlState, rejectUrlState, writeUrlState } from './url-state';
 
 /** An image under study, with what is known about it. */
 export interface Sample {
@@ -46,10 +52,9 @@ const SCENE_TEST_SEED_OFFSET = 1_000_000;
 const URL_KEY = 'input';
 
 async function fashionSprite(): Promise<{ canvas: OffscreenCanvas | HTMLCanvasElement; labels: number[]; columns: number; count: number }> {
-  const base = import.meta.env.BASE_URL.replace(/\/?$/, '/');
   const [meta, blob] = await Promise.all([
-    fetch(`${base}data/fashion-mnist/labels.json`).then((r) => r.json() as Promise<{ labels: number[]; tile: { columns: number }; count: number }>),
-    fetch(`${base}data/fashion-mnist/images.png`).then((r) => r.blob()),
+    fetch(assetUrl('data/fashion-mnist/labels.json')).then((r) => r.json() as Promise<{ labels: number[]; tile: { columns: number }; count: number }>),
+    fetch(assetUrl('data/fashion-mnist/images.png')).then((r) => r.blob()),
   ]);
   const bitmap = await createImageBitmap(blob);
   const canvas = document.createElement('canvas');
@@ -86,6 +91,35 @@ export async function testSample(modelId: string, index: number): Promise<Sample
   };
 }
 
+/** How the workbench names a reader's own image: it has no reference a link could hold. */
+const OWN_IMAGE = 'your image';
+
+/** A sample reference of the URL or of the tab's memory, when it is one the workbench can open. */
+function isSampleRef(ref: unknown): ref is string {
+  return typeof ref === 'string' && /^(test:\d+|gallery:[\w-]+)$/.test(ref);
+}
+
+/** The sample `ref` names for `modelId` (`test:<index>` or `gallery:<id>`), or null when there is none such. */
+async function openSample(modelId: string, ref: string): Promise<Sample | null> {
+  if (ref.startsWith('test:')) {
+    const index = Number(ref.slice(5));
+    return index < (await testSetSize(modelId)) ? testSample(modelId, index) : null;
+  }
+  const entry = (await loadGallery()).find((g) => `gallery:${g.id}` === ref);
+  return entry ? { image: await loadGalleryImage(entry), title: entry.title, ref } : null;
+}
+
+/** The reader's own image as the tab remembers it (a shrunk copy), or null. */
+async function rememberedOwnSample(): Promise<Sample | null> {
+  const own = recallInput().own;
+  if (!own) return null;
+  try {
+    return { image: await loadImageUrl(own.png), title: own.title };
+  } catch {
+    return null;
+  }
+}
+
 class Workbench extends EventTarget {
   state: WorkbenchState = { modelId: DEFAULT_MODEL, net: null, sample: null, loading: false, error: null };
   private users = 0;
@@ -99,15 +133,29 @@ class Workbench extends EventTarget {
     this.dispatchEvent(new Event('change'));
   }
 
-  /** A figure starts using the workbench; the first one loads the network named in the URL or the default. */
+  /**
+   * A figure starts using the workbench; the first one loads the network and image named in the
+   * URL, else those the reader chose on an earlier page of this tab, else the defaults. A link's
+   * values the workbench cannot use are reported and replaced.
+   */
   acquire(): void {
     this.users++;
     if (this.started) return;
     this.started = true;
-    const saved = readUrlState(URL_KEY) as { model?: unknown; sample?: unknown } | undefined;
-    const model = PROJECT_MODELS.some((m) => m.id === saved?.model) ? (saved!.model as string) : DEFAULT_MODEL;
-    const index = typeof saved?.sample === 'string' && /^test:\d+$/.test(saved.sample) ? Number(saved.sample.slice(5)) : 0;
-    void this.selectModel(model, index);
+    const saved = readUrlState(URL_KEY);
+    const link = typeof saved === 'object' && saved !== null ? (saved as { model?: unknown; sample?: unknown }) : undefined;
+    if (saved !== undefined && !link) rejectUrlState(URL_KEY, "The link's network and image were not understood, so the figures use the defaults.");
+    const memory = recallInput();
+    const known = (id: unknown): id is string => PROJECT_MODELS.some((m) => m.id === id);
+    if (link && link.model !== undefined && !known(link.model)) {
+      rejectUrlState(URL_KEY, `The link names the network ${JSON.stringify(link.model)}, which the book does not have, so the figures use ${DEFAULT_MODEL}.`);
+    }
+    if (link && link.sample != null && !isSampleRef(link.sample)) {
+      rejectUrlState(URL_KEY, `The link names the image ${JSON.stringify(link.sample)}, which the book cannot open, so the figures use another.`);
+    }
+    const model = known(link?.model) ? link.model : known(memory.model) ? memory.model : DEFAULT_MODEL;
+    const ref = isSampleRef(link?.sample) ? link.sample : link?.model !== undefined ? undefined : memory.sample;
+    void this.selectModel(model, ref ?? (memory.own && !link ? OWN_IMAGE : 'test:0'));
   }
 
   /** A figure stops using it; the last one out disposes the network. */
@@ -119,22 +167,38 @@ class Workbench extends EventTarget {
     this.started = false;
   }
 
-  /** Loads one of the book's networks and shows its test image `index`. */
-  async selectModel(modelId: string, index = 0): Promise<void> {
+  /**
+   * Loads one of the book's networks and studies the image `ref` names: a test image, a gallery
+   * image, or the reader's own (the one shown, else the tab's copy); by default the image shown
+   * now, a test image being taken at the same index from the new network's test set.
+   */
+  async selectModel(modelId: string, ref: string = this.state.sample?.ref ?? (this.state.sample ? OWN_IMAGE : 'test:0')): Promise<void> {
     const run = ++this.run;
+    const shown = this.state.sample;
     this.set({ loading: true, error: null, modelId });
     try {
       await getEngine();
-      const net = await loadProjectModel(modelId, import.meta.env.BASE_URL);
-      const sample = await testSample(modelId, index);
+      const net = await loadProjectModel(modelId, assetBase());
+      let sample = await this.sampleFor(modelId, ref, shown);
+      if (!sample) {
+        if (ref !== OWN_IMAGE) rejectUrlState(URL_KEY, `The image “${ref}” is not one the book has for ${modelId}, so the figures use test image 0.`);
+        sample = await testSample(modelId, 0);
+      }
       if (run !== this.run) return net.dispose();
       this.dropNet();
       this.ownsNet = true;
       this.set({ net, sample, loading: false });
-      this.saveUrl();
+      this.save();
     } catch (err) {
       if (run === this.run) this.set({ loading: false, error: `The network could not be loaded: ${errorMessage(err)}` });
     }
+  }
+
+  /** The sample `ref` names for `modelId`; the image shown is kept when it is the one named (test images differ by model). */
+  private async sampleFor(modelId: string, ref: string, shown: Sample | null): Promise<Sample | null> {
+    if (ref === OWN_IMAGE) return shown && !shown.ref ? shown : rememberedOwnSample();
+    if (shown?.ref === ref && !ref.startsWith('test:')) return shown;
+    return openSample(modelId, ref);
   }
 
   private dropNet(): void {
@@ -147,19 +211,21 @@ class Workbench extends EventTarget {
     this.run++;
     if (this.state.net !== net) this.dropNet();
     this.set({ net, modelId: net.id, loading: false, error: null });
-    this.saveUrl();
+    this.save();
   }
 
-  /** Studies another image. */
+  /** Studies another image, the reader's choice: later pages of the tab study it too (the picker remembers the reader's own). */
   useSample(sample: Sample): void {
     this.set({ sample });
-    this.saveUrl();
+    this.save();
   }
 
-  private saveUrl(): void {
+  /** Writes the input to the URL, for a link, and to the tab's memory, for the next page. */
+  private save(): void {
     const { modelId, sample } = this.state;
     const own = !PROJECT_MODELS.some((m) => m.id === modelId);
     writeUrlState(URL_KEY, own ? null : { model: modelId, sample: sample?.ref ?? null });
+    rememberInput({ ...(own ? {} : { model: modelId }), ...(sample?.ref ? { sample: sample.ref } : {}) });
   }
 }
 

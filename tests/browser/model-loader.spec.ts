@@ -79,3 +79,22 @@ test("loads one of the book's models with its card's class names", async ({ page
   await expect(summary.locator('[data-field="cam"]')).toContainText('yes, on relu3_1');
   expect(problems.list).toEqual([]);
 });
+
+test('the three ways to load a model fill their rows, leaving no empty cell, at any width', async ({ page }) => {
+  for (const width of [1280, 900, 600, 390]) {
+    await page.setViewportSize({ width, height: 900 });
+    await openPicker(page);
+    const rows = await page.locator('cnn-model-picker').evaluate((picker) => {
+      const sources = picker.shadowRoot!.querySelector('.sources')!;
+      const box = sources.getBoundingClientRect();
+      const byRow = new Map<number, number>();
+      for (const f of sources.querySelectorAll(':scope > fieldset')) {
+        const r = f.getBoundingClientRect();
+        byRow.set(Math.round(r.top), Math.max(byRow.get(Math.round(r.top)) ?? 0, r.right));
+      }
+      return [...byRow.values()].map((right) => box.right - right);
+    });
+    // Every row ends at the container's right edge.
+    rows.forEach((gap) => expect(gap, `at ${width} px`).toBeLessThan(2));
+  }
+});
