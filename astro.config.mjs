@@ -3,6 +3,7 @@ import { defineConfig } from 'astro/config';
 import mdx from '@astrojs/mdx';
 import remarkMath from 'remark-math';
 import rehypeKatex from 'rehype-katex';
+import { wasmBinaries } from './scripts/wasm-binaries.mjs';
 
 /**
  * Cross-origin isolation lets the WASM backend use threads (SharedArrayBuffer).
@@ -20,7 +21,7 @@ export default defineConfig({
   site: process.env.BOOK_SITE ?? 'http://localhost:4321',
   base: process.env.BOOK_BASE ?? '/',
   trailingSlash: 'ignore',
-  integrations: [mdx()],
+  integrations: [mdx(), wasmBinaries()],
   markdown: {
     remarkPlugins: [remarkMath],
     rehypePlugins: [[rehypeKatex, { strict: 'error', throwOnError: true }]],

@@ -5,12 +5,23 @@
  * and the tensors TensorFlow.js holds (every figure's network, images and
  * maps) in `data-tensors`, also shown under "Why": a count that should fall
  * back when figures leave the page.
+ *
+ * It loads no TensorFlow.js itself: until a live figure starts the engine (or
+ * the URL names a backend) it says the engine starts with the first figure,
+ * so pages without figures, and the text above the first one, stay light.
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
-import { BACKENDS, type BackendInfo, type BackendName, isSoftwareRenderer } from '../src/core/backend';
-import { ENGINE_CHANGE_EVENT, getEngine, requestedBackend, switchBackend } from '../src/browser/engine';
-import { tf } from '../src/core/tf';
+import type { BackendInfo } from '../src/core/backend';
+import { BACKENDS, type BackendName, isSoftwareRenderer } from '../src/core/backend-names';
+import {
+  ENGINE_CHANGE_EVENT,
+  ENGINE_START_EVENT,
+  backendAskedFor,
+  engineStarted,
+  requestedBackend,
+  switchBackend,
+} from '../src/browser/engine-signals';
 import { baseStyles } from './theme';
 import { errorMessage } from '../src/core/errors';
 
@@ -40,6 +51,9 @@ export function backendDetails(info: BackendInfo): string | null {
   );
 }
 
+/**
+ * @summary The TensorFlow.js backend the figures compute on, why it was chosen, and a control to choose another.
+ */
 @customElement('cnn-backend-status')
 export class CnnBackendStatus extends LitElement {
   static override styles = [
@@ -69,16 +83,19 @@ export class CnnBackendStatus extends LitElement {
   ];
 
   @state() private info: BackendInfo | null = null;
+  @state() private starting = false;
   @state() private error: string | null = null;
   @state() private memory: { tensors: number; bytes: number } | null = null;
 
   /** How often the tensor count is read, in ms: tf.memory() is a constant-time lookup. */
   private static readonly MEMORY_POLL_MS = 1000;
   private memoryTimer: ReturnType<typeof setInterval> | undefined;
+  /** TensorFlow.js's memory count, once a figure has loaded the library. */
+  private tfMemory: (() => { numTensors: number; numBytes: number }) | null = null;
 
   private readonly readMemory = () => {
-    if (!this.info) return;
-    const { numTensors, numBytes } = tf.memory();
+    if (!this.info || !this.tfMemory) return;
+    const { numTensors, numBytes } = this.tfMemory();
     if (numTensors !== this.memory?.tensors || numBytes !== this.memory.bytes) this.memory = { tensors: numTensors, bytes: numBytes };
   };
 
@@ -89,20 +106,35 @@ export class CnnBackendStatus extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     window.addEventListener(ENGINE_CHANGE_EVENT, this.onChange);
-    getEngine().then(
-      (info) => (this.info = info),
-      (err: unknown) => (this.error = errorMessage(err)),
-    );
+    window.addEventListener(ENGINE_START_EVENT, this.start);
+    if (engineStarted() || backendAskedFor()) this.start();
     this.memoryTimer = setInterval(this.readMemory, CnnBackendStatus.MEMORY_POLL_MS);
   }
 
   override disconnectedCallback(): void {
     clearInterval(this.memoryTimer);
     window.removeEventListener(ENGINE_CHANGE_EVENT, this.onChange);
+    window.removeEventListener(ENGINE_START_EVENT, this.start);
     super.disconnectedCallback();
   }
 
+  /** Loads the engine (the same module instance the figures use) and shows the backend it starts on. */
+  private readonly start = () => {
+    if (this.starting) return;
+    this.starting = true;
+    Promise.all([import('../src/browser/engine'), import('../src/core/tf')])
+      .then(([{ getEngine }, { tf }]) => {
+        this.tfMemory = () => tf.memory();
+        return getEngine();
+      })
+      .then(
+        (info) => (this.info = info),
+        (err: unknown) => (this.error = errorMessage(err)),
+      );
+  };
+
   protected override updated(): void {
+    this.dataset['engine'] = this.info ? 'ready' : this.starting ? 'starting' : 'idle';
     if (this.info) this.dataset['backend'] = this.info.name;
     if (this.memory) this.dataset['tensors'] = String(this.memory.tensors);
   }
@@ -120,9 +152,9 @@ export class CnnBackendStatus extends LitElement {
       <div class="row" role="status" aria-live="polite">
         <span>Backend:</span>
         <span class="badge" data-testid="backend-name" title=${(info && backendDetails(info)) ?? nothing}
-          >${info ? describeBackend(info) : 'starting…'}</span
+          >${info ? describeBackend(info) : this.starting ? 'starting…' : 'starts with the first figure'}</span
         >
-        <select @change=${this.onSelect} aria-label="Compute backend" ?disabled=${!info}>
+        <select @change=${this.onSelect} aria-label="Compute backend" ?disabled=${this.starting && !info}>
           <option value="auto" ?selected=${!requestedBackend()}>Automatic</option>
           ${BACKENDS.map(
             (b) => html`<option value=${b} ?selected=${requestedBackend() === b}>${LABELS[b]}</option>`,

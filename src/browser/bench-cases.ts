@@ -21,6 +21,7 @@ import { untrainedCopy } from '../core/untrained-copy';
 import { datasetFor, testImageSet } from './test-set';
 import { sampleTensor, testSample } from './workbench';
 import { optvisBenchCases } from './optvis-bench-cases';
+import { assetBase } from './assets';
 
 /** A workload ready to be timed; owns its tensors until disposed. */
 export interface BenchWorkload {
@@ -72,7 +73,7 @@ function attributionBenchCases(): BenchCase[] {
   const onBookModel =
     (modelId: string, run: (input: { net: ConvNet; image: tf.Tensor4D; target: Target }) => Promise<unknown>) =>
     async (): Promise<BenchWorkload> => {
-      const net = await loadProjectModel(modelId, import.meta.env.BASE_URL);
+      const net = await loadProjectModel(modelId, assetBase());
       const image = sampleTensor(net, await testSample(modelId, 0));
       const logits = tf.tidy(() => net.forward(image).logits.argMax(1));
       const target: Target = { kind: 'class', index: (await logits.data())[0]! };
@@ -131,7 +132,7 @@ function insideTheNetworkBenchCases(): BenchCase[] {
   const modelId = 'scenes-cnn';
   const withNet = (run: (input: { net: ConvNet; image: tf.Tensor4D; set: Awaited<ReturnType<typeof testImageSet>> }) => Promise<unknown>) =>
     async (): Promise<BenchWorkload> => {
-      const net = await loadProjectModel(modelId, import.meta.env.BASE_URL);
+      const net = await loadProjectModel(modelId, assetBase());
       const image = sampleTensor(net, await testSample(modelId, 0));
       const set = await testImageSet(datasetFor(modelId, net), net);
       return { run: () => run({ net, image, set }), dispose: () => (image.dispose(), net.dispose()) };

@@ -1,30 +1,23 @@
 /**
  * The browser's compute engine: registers WebGL next to the core's WASM and
- * CPU backends, serves the WASM binaries from the site itself, reads the
- * reader's choice from the URL, caches calibration results, and recovers
- * from a lost WebGL context. Every component awaits {@link getEngine} before
- * computing, so the backend is chosen once per page.
+ * CPU backends, fetches the WASM binaries from the asset base (assets.ts),
+ * reads the reader's choice from the URL, caches calibration results, and
+ * recovers from a lost WebGL context. Every component awaits
+ * {@link getEngine} before computing, so the backend is chosen once per page.
+ * Importing this module loads TensorFlow.js: only live figures do, and the
+ * header learns of the start through engine-signals.ts.
  */
 import '@tensorflow/tfjs-backend-webgl';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import wasmPlain from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
-import wasmSimd from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
-import wasmThreaded from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import { BACKENDS, type BackendInfo, type BackendName, isBackendName, startEngine, type WebGLReport } from '../core/backend';
 import { tf } from '../core/tf';
+import { assetUrl } from './assets';
+import { BACKEND_PARAM, ENGINE_CHANGE_EVENT, announceEngineStart, requestedBackend } from './engine-signals';
 import { rejectUrlState } from './url-state';
 
-/** URL parameter that forces a backend, e.g. `?backend=wasm`. */
-export const BACKEND_PARAM = 'backend';
-/** Event fired on `window` when the active backend changes after start-up. */
-export const ENGINE_CHANGE_EVENT = 'cnn-engine-change';
-const CACHE_KEY = `inside-the-convnet:backend:${tf.version_core}`;
+export { BACKEND_PARAM, ENGINE_CHANGE_EVENT, requestedBackend, switchBackend } from './engine-signals';
 
-setWasmPaths({
-  'tfjs-backend-wasm.wasm': new URL(wasmPlain, location.href).href,
-  'tfjs-backend-wasm-simd.wasm': new URL(wasmSimd, location.href).href,
-  'tfjs-backend-wasm-threaded-simd.wasm': new URL(wasmThreaded, location.href).href,
-});
+const CACHE_KEY = `inside-the-convnet:backend:${tf.version_core}`;
 
 /** Whether WebGL exists here and which renderer backs it (a GPU or a software rasterizer). */
 export function probeWebGL(): WebGLReport {
@@ -59,12 +52,6 @@ function writeCache(info: BackendInfo): void {
   }
 }
 
-/** The backend named in the page's URL, if any and valid. */
-export function requestedBackend(): BackendName | null {
-  const value = new URLSearchParams(location.search).get(BACKEND_PARAM);
-  return isBackendName(value) ? value : null;
-}
-
 /** Reports a `?backend=` the book does not know and takes it out of the URL, so the automatic choice shows there too. */
 function rejectUnknownBackend(): void {
   const value = new URLSearchParams(location.search).get(BACKEND_PARAM);
@@ -94,6 +81,9 @@ let starting: Promise<BackendInfo> | null = null;
 /** Starts the engine once per page and resolves to the active backend. */
 export function getEngine(): Promise<BackendInfo> {
   starting ??= (async () => {
+    announceEngineStart();
+    // Read when the engine starts, not at import, so that the page's asset base is known by then.
+    setWasmPaths(assetUrl('wasm/'));
     rejectUnknownBackend();
     const info = await startEngine({ override: requestedBackend(), cached: readCache(), webgl: probeWebGL() });
     writeCache(info);
@@ -102,12 +92,4 @@ export function getEngine(): Promise<BackendInfo> {
     return info;
   })();
   return starting.then(() => current!);
-}
-
-/** Reloads the page on `name` (or on the automatic choice, for null), keeping the reader's place. */
-export function switchBackend(name: BackendName | null): void {
-  const url = new URL(location.href);
-  if (name) url.searchParams.set(BACKEND_PARAM, name);
-  else url.searchParams.delete(BACKEND_PARAM);
-  location.assign(url.href);
 }

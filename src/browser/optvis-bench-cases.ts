@@ -9,6 +9,7 @@ import { OPTVIS_TECHNIQUES, type Settings, defaultSettings } from '../core/optvi
 import { tf, type Tensor4D } from '../core/tf';
 import type { BenchCase, BenchWorkload } from './bench-cases';
 import { sampleTensor, testSample } from './workbench';
+import { assetBase } from './assets';
 
 /** Steps per timed run. */
 const STEPS = 10;
@@ -19,7 +20,7 @@ function optvisCase(modelId: string, techniqueId: string, label: string, overrid
     id: `${modelId}/optvis-${label}`,
     description: `${technique.title} on ${modelId}, test image 0: defaults with ${JSON.stringify(overrides)}`,
     async setup(): Promise<BenchWorkload> {
-      const net = await loadProjectModel(modelId, import.meta.env.BASE_URL);
+      const net = await loadProjectModel(modelId, assetBase());
       const source = sampleTensor(net, await testSample(modelId, 0));
       const settings = { ...defaultSettings(technique, net), ...overrides };
       const image = (h: number, w: number) => tf.tidy(() => tf.image.resizeBilinear(source, [h, w], true) as Tensor4D);

@@ -8,6 +8,7 @@ import type { ConvNet } from '../core/convnet';
 import { type ImageSet, type PixelImages, pixelImageSet } from '../core/features/image-set';
 import { type RgbaImage, toRgba } from '../core/image';
 import { type Sample, testSample } from './workbench';
+import { assetUrl } from './assets';
 
 /** The data sets the book ships a test subset of. */
 export type TestDataset = 'fashion-mnist' | 'scenes';
@@ -29,7 +30,7 @@ interface SpriteMeta {
 const loaded = new Map<TestDataset, Promise<PixelImages>>();
 
 async function decodeSprite(dataset: TestDataset): Promise<PixelImages> {
-  const base = `${import.meta.env.BASE_URL.replace(/\/?$/, '/')}data/${dataset}/`;
+  const base = assetUrl(`data/${dataset}/`);
   const [meta, blob] = await Promise.all([
     fetch(`${base}labels.json`).then((r) => r.json() as Promise<SpriteMeta>),
     fetch(`${base}images.png`).then((r) => r.blob()),

@@ -13,27 +13,12 @@ import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 import { createProbeNet } from './probe-net';
 import { median, timeRuns } from './stats';
 import { tf } from './tf';
+import { type BackendName, isSoftwareRenderer } from './backend-names';
 
-/** Backends the book knows, fastest first when all are healthy. */
-export const BACKENDS = ['webgl', 'wasm', 'cpu'] as const;
-/** One of {@link BACKENDS}. */
-export type BackendName = (typeof BACKENDS)[number];
+export { BACKENDS, type BackendName, isBackendName, isSoftwareRenderer } from './backend-names';
 
 /** Untimed and timed runs of the probe during calibration: enough for a stable median, short enough for page load. */
 export const CALIBRATION = { warmup: 2, runs: 5 } as const;
-
-/** Whether `value` names a backend (for validating URL state). */
-export function isBackendName(value: unknown): value is BackendName {
-  return typeof value === 'string' && (BACKENDS as readonly string[]).includes(value);
-}
-
-/** Renderer strings of software WebGL implementations. */
-const SOFTWARE_RENDERERS = /swiftshader|llvmpipe|softpipe|software|basic render|mesa offscreen/i;
-
-/** Whether a WebGL renderer string names a software rasterizer rather than a GPU. */
-export function isSoftwareRenderer(renderer: string): boolean {
-  return SOFTWARE_RENDERERS.test(renderer);
-}
 
 /** What the environment says about WebGL, measured by the caller (a DOM concern). */
 export interface WebGLReport {

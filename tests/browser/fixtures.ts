@@ -43,9 +43,27 @@ export function builtModelCards(): string[] {
 
 export { expect };
 
-/** Waits until the backend status reports an active backend and returns its name. */
+/**
+ * Waits until the backend status reports an active backend and returns its name. The engine starts with
+ * the page's first live figure (or at once when the URL names a backend), so the text's `cnn-*` elements
+ * are scrolled into view one by one, each waited for until it is defined and drawn, until one starts it;
+ * on a page where none does, the engine stays unloaded and the result is 'none'.
+ */
 export async function activeBackend(page: Page): Promise<string> {
   const status = page.locator('header cnn-backend-status');
+  await expect(status).toHaveAttribute('data-engine', /.+/);
+  const started = await page.evaluate(async () => {
+    const engine = () => document.querySelector('header cnn-backend-status')?.getAttribute('data-engine');
+    const drawn = () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+    for (const figure of [...document.querySelectorAll('main *')].filter((el) => el.localName.startsWith('cnn-'))) {
+      if (engine() !== 'idle') break;
+      figure.scrollIntoView();
+      await customElements.whenDefined(figure.localName);
+      await drawn();
+    }
+    return engine() !== 'idle';
+  });
+  if (!started) return 'none';
   await expect(status).toHaveAttribute('data-backend', /.+/, { timeout: 30_000 });
   return (await status.getAttribute('data-backend'))!;
 }
