@@ -39,6 +39,9 @@ function picture(maps: ActivationMaps): RgbaImage {
   return mosaic(tiles, { columns, zoom, gap: 2, highlight: maps.strongest });
 }
 
+/**
+ * @summary Every channel of a layer as an activation map for the page's image, with the layer's depth profile.
+ */
 @customElement('cnn-activation-maps')
 export class CnnActivationMaps extends LitElement {
   static override styles = [

@@ -53,6 +53,9 @@ interface Outcome {
 
 const clamp = (v: number, [lo, hi]: readonly [number, number]) => Math.min(hi, Math.max(lo, v));
 
+/**
+ * @summary A fooling image made live with I-FGSM on the page's network and image, with pause and cancel.
+ */
 @customElement('cnn-adversarial')
 export class CnnAdversarial extends LitElement {
   static override styles = [

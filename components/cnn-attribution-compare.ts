@@ -66,6 +66,9 @@ function signShares(values: Float32Array): string {
   return `${pct(pos)} of the values are positive, ${pct(neg)} negative, ${pct(values.length - pos - neg)} exactly zero.`;
 }
 
+/**
+ * @summary Backprop, deconvnet and guided backprop side by side on the page's network and image.
+ */
 @customElement('cnn-attribution-compare')
 export class CnnAttributionCompare extends LitElement {
   static override styles = [

@@ -37,6 +37,9 @@ import { errorMessage } from '../src/core/errors';
 /** SmoothGrad defaults (Smilkov et al. 2017, §3: 10–20% noise; the map settles by about 50 samples). */
 export const SMOOTH_DEFAULTS = { samples: 25, noise: 0.15 } as const;
 
+/**
+ * @summary One attribution method of the registry (saliency, Grad-CAM, ...) live on the page's network and image.
+ */
 @customElement('cnn-attribution')
 export class CnnAttribution extends LitElement {
   static override styles = [

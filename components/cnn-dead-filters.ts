@@ -21,6 +21,9 @@ type Phase = 'idle' | 'running' | 'done' | 'cancelled';
 /** Dead channels listed by number up to this many per layer; beyond, the count says the rest. */
 const LISTED = 24;
 
+/**
+ * @summary The channels of every layer that never fire on the network's test subset.
+ */
 @customElement('cnn-dead-filters')
 export class CnnDeadFilters extends LitElement {
   static override styles = [

@@ -36,6 +36,9 @@ const VIEW = 480;
 type Space = 'features' | 'pixels';
 type Method = 'tsne' | 'pca';
 
+/**
+ * @summary The test subset laid out in two dimensions (PCA or t-SNE), from the last hidden layer or the pixels.
+ */
 @customElement('cnn-embedding')
 export class CnnEmbedding extends LitElement {
   static override styles = [

@@ -64,6 +64,9 @@ function describe(set: FilterSet): string[] {
   ];
 }
 
+/**
+ * @summary A convolution layer's filters beside those of an untrained copy of the network.
+ */
 @customElement('cnn-filters')
 export class CnnFilters extends LitElement {
   static override styles = [

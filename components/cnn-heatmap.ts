@@ -46,6 +46,10 @@ function toCanvas(image: RgbaImage): HTMLCanvasElement {
   return canvas;
 }
 
+/**
+ * @summary An image with a map of values over it: colour scale, opacity, colormap, text readout and PNG export.
+ * @cssprop [--cnn-heatmap-size=320px] - Largest width of the picture.
+ */
 @customElement('cnn-heatmap')
 export class CnnHeatmap extends LitElement {
   static override styles = [

@@ -41,6 +41,10 @@ export const IMAGE_CHANGE_EVENT = 'cnn-image-change';
 
 const message = (err: unknown) => (err instanceof ImageInputError ? err.message : `The image could not be opened (${errorMessage(err)}).`);
 
+/**
+ * @summary The image the figures run on: one of the book's gallery, or the reader's own (file, drop, paste, camera).
+ * @fires cnn-image-change - The reader chose an image; `detail` holds the image (RGBA pixels), its title and, for gallery images, its id.
+ */
 @customElement('cnn-image-picker')
 export class CnnImagePicker extends LitElement implements ImageSourceHost {
   static override styles = [

@@ -13,6 +13,9 @@ import './cnn-image-picker';
 import './cnn-model-picker';
 import { baseStyles } from './theme';
 
+/**
+ * @summary The network and image a figure studies, shared by every figure on the page.
+ */
 @customElement('cnn-input-bar')
 export class CnnInputBar extends LitElement {
   static override styles = [

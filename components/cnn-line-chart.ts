@@ -26,6 +26,9 @@ export interface LineSeries {
 /** Size of the drawing in SVG units, and the margins that hold the tick labels and axis titles. */
 const BOX = { width: 380, height: 210, left: 52, right: 12, top: 10, bottom: 42 } as const;
 
+/**
+ * @summary Lines over a numbered x axis, drawn as SVG, with axis titles, round ticks and a legend.
+ */
 @customElement('cnn-line-chart')
 export class CnnLineChart extends LitElement {
   static override styles = [

@@ -37,6 +37,10 @@ interface Choice {
   candidates: readonly string[];
 }
 
+/**
+ * @summary The network the figures explain: one of the book's, or the reader's by the URL of its model.json or by its files.
+ * @fires cnn-model-change - A network finished loading; `detail.net` is the loaded network.
+ */
 @customElement('cnn-model-picker')
 export class CnnModelPicker extends LitElement {
   static override styles = [

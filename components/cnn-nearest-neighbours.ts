@@ -44,6 +44,9 @@ function thumbnail(images: PixelImages, index: number, cache: Map<number, string
   return url;
 }
 
+/**
+ * @summary The test images nearest to the page's image in the network's last hidden layer, in pixels, and at random.
+ */
 @customElement('cnn-nearest-neighbours')
 export class CnnNearestNeighbours extends LitElement {
   static override styles = [

@@ -55,6 +55,9 @@ function readSettings(saved: unknown): Settings {
   };
 }
 
+/**
+ * @summary Zeiler and Fergus's occlusion experiment, live on the page's network and image.
+ */
 @customElement('cnn-occlusion')
 export class CnnOcclusion extends LitElement {
   static override styles = [

@@ -33,6 +33,9 @@ const SNAPSHOT_EVERY = 5;
 /** Bounds of the seed control. */
 const SEED_RANGE = [0, 99_999] as const;
 
+/**
+ * @summary An image made by optimisation (class model, inner unit, feature inversion, DeepDream), live, with pause and seed.
+ */
 @customElement('cnn-optvis')
 export class CnnOptvis extends LitElement {
   static override styles = [

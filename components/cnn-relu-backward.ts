@@ -57,6 +57,10 @@ export function formatCell(v: number): string {
   return Math.abs(v) < 1e-12 ? '0' : String(Number(v.toPrecision(6)));
 }
 
+/**
+ * @summary What backprop, deconvnet and guided backprop send back through a ReLU, on numbers the reader (or the page) sets.
+ * @cssprop [--itc-mono=ui-monospace, monospace] - Font of the number tables.
+ */
 @customElement('cnn-relu-backward')
 export class CnnReluBackward extends LitElement {
   static override styles = [

@@ -88,6 +88,9 @@ function show(canvas: HTMLCanvasElement, image: RgbaImage): void {
   canvas.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(image.data), image.width, image.height), 0, 0);
 }
 
+/**
+ * @summary Weakly supervised segmentation: a saliency map of the page's image seeds GrabCut.
+ */
 @customElement('cnn-saliency-segmentation')
 export class CnnSaliencySegmentation extends LitElement {
   static override styles = [

@@ -51,6 +51,9 @@ function mapPixels(map: AttributionMap): ImageData {
   return new ImageData(new Uint8ClampedArray(colours), map.width, map.height);
 }
 
+/**
+ * @summary Model-parameter randomisation sanity checks of the attribution maps on the page's network and image.
+ */
 @customElement('cnn-sanity-check')
 export class CnnSanityCheck extends LitElement {
   static override styles = [

@@ -53,6 +53,9 @@ function singleImageSet(image: Tensor4D): ImageSet {
   return { size: 1, batch: () => tf.clone(image) };
 }
 
+/**
+ * @summary The test images on which one channel responds most, each with the receptive field of its peak.
+ */
 @customElement('cnn-top-patches')
 export class CnnTopPatches extends LitElement {
   static override styles = [

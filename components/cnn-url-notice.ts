@@ -12,6 +12,9 @@ import { customElement, state } from 'lit/decorators.js';
 import { URL_NOTICE_EVENT, type UrlNotice, urlNotices } from '../src/browser/url-state';
 import { baseStyles } from './theme';
 
+/**
+ * @summary The page's one notice about values in its link that it could not use, and what it showed instead.
+ */
 @customElement('cnn-url-notice')
 export class CnnUrlNotice extends LitElement {
   static override styles = [

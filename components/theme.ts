@@ -2,6 +2,16 @@
  * Styles shared by every `cnn-*` element. Colours come from the page's custom
  * properties (`--itc-*`), so the book's light and dark themes, and any site
  * that embeds a component, restyle them without touching the shadow DOM.
+ * The custom elements manifest lists these on every element that uses
+ * {@link baseStyles} (custom-elements-manifest.config.mjs reads the tags):
+ *
+ * @cssprop --itc-fg - Text colour.
+ * @cssprop --itc-bg - Background of buttons, menus and messages.
+ * @cssprop --itc-panel - Background of a figure's panel.
+ * @cssprop --itc-border - Borders of panels and controls.
+ * @cssprop --itc-muted - Secondary text (captions, notes).
+ * @cssprop --itc-accent - Focus rings and highlights.
+ * @cssprop --itc-warn - The edge of error and warning messages.
  */
 import { css } from 'lit';
 

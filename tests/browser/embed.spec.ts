@@ -1,0 +1,163 @@
+/**
+ * The embeddable bundle on a course site: a plain HTML page served from one
+ * origin (localhost) includes dist-embed/cnn-elements.js from another
+ * (127.0.0.1), with no build step, and its figures compute there: the ReLU
+ * tables on the page's own numbers, a Grad-CAM heatmap on the book's network,
+ * and the backend status. Run `npm run build:embed` first (`npm run
+ * test:browser` does).
+ */
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import { type Server, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, normalize } from 'node:path';
+import type { Page } from '@playwright/test';
+import { expect, test } from './fixtures';
+
+const BUNDLE_DIR = 'dist-embed';
+const TYPES: Record<string, string> = {
+  '.js': 'text/javascript',
+  '.json': 'application/json',
+  '.wasm': 'application/wasm',
+  '.png': 'image/png',
+  '.jpg': 'image/jpeg',
+  '.bin': 'application/octet-stream',
+};
+
+/** The page's own numbers for the ReLU figure, and what each rule sends back, solved by hand. */
+const FORWARD = [
+  [1, -1],
+  [2, -5],
+];
+const UPSTREAM = [
+  [-2, 3],
+  [6, -3],
+];
+const EXPECTED = {
+  backprop: [-2, 0, 6, 0], // R where x > 0
+  deconvnet: [0, 3, 6, 0], // R where R > 0
+  guided: [0, 0, 6, 0], // R where both are
+};
+
+/** The course page: nothing but markup and one module script from the asset server. */
+function coursePage(assets: string): string {
+  return `<!doctype html>
+<html lang="en">
+  <head>
+    <meta charset="utf-8" />
+    <title>A course page</title>
+    <script type="module" src="${assets}/cnn-elements.js"></script>
+  </head>
+  <body>
+    <main>
+      <h1>Week 3: backpropagation through a ReLU</h1>
+      <cnn-backend-status></cnn-backend-status>
+      <cnn-relu-backward forward="${JSON.stringify(FORWARD)}" upstream="${JSON.stringify(UPSTREAM)}"></cnn-relu-backward>
+      <cnn-attribution method="grad-cam"></cnn-attribution>
+    </main>
+  </body>
+</html>`;
+}
+
+/** Listens on a free port of `host` and resolves to the server's origin. */
+function listen(server: Server, host: string): Promise<string> {
+  return new Promise((resolve) => server.listen(0, host, () => resolve(`http://${host}:${(server.address() as AddressInfo).port}`)));
+}
+
+/** A static host for dist-embed/ that lets any origin fetch and embed its files. */
+function assetServer(): Server {
+  return createServer((req, res) => {
+    const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
+    const file = join(BUNDLE_DIR, path);
+    if (!existsSync(file) || !statSync(file).isFile()) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, {
+      'Content-Type': TYPES[extname(file)] ?? 'application/octet-stream',
+      'Access-Control-Allow-Origin': '*',
+      'Cross-Origin-Resource-Policy': 'cross-origin',
+    });
+    createReadStream(file).pipe(res);
+  });
+}
+
+/** The course site: one page, cross-origin isolated or not. */
+function pageServer(assets: () => string, isolated: boolean): Server {
+  return createServer((_req, res) => {
+    res.writeHead(200, {
+      'Content-Type': 'text/html; charset=utf-8',
+      ...(isolated ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } : {}),
+    });
+    res.end(coursePage(assets()));
+  });
+}
+
+let assetOrigin = '';
+const servers: Server[] = [];
+const pages: Record<'plain' | 'isolated', string> = { plain: '', isolated: '' };
+
+test.beforeAll(async () => {
+  expect(existsSync(join(BUNDLE_DIR, 'cnn-elements.js')), 'no embed bundle: run `npm run build:embed`').toBe(true);
+  const assets = assetServer();
+  const plain = pageServer(() => assetOrigin, false);
+  const isolated = pageServer(() => assetOrigin, true);
+  servers.push(assets, plain, isolated);
+  assetOrigin = await listen(assets, '127.0.0.1');
+  pages.plain = await listen(plain, 'localhost');
+  pages.isolated = await listen(isolated, 'localhost');
+});
+
+test.afterAll(async () => {
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+});
+
+/** The numbers of one ReLU result table, row-major. */
+async function reluTable(page: Page, rule: string): Promise<number[]> {
+  return (await page.locator(`cnn-relu-backward table[data-rule="${rule}"] td`).allInnerTexts()).map(Number);
+}
+
+/** The values of a Grad-CAM figure's map, once it has computed. */
+async function gradCamMap(page: Page, selector: string): Promise<number[]> {
+  const figure = page.locator(selector);
+  await figure.scrollIntoViewIfNeeded();
+  await expect(figure.locator('.status')).toContainText('computed in', { timeout: 60_000 });
+  return figure.locator('cnn-heatmap').first().evaluate((el) => Array.from((el as unknown as { map: { data: Float32Array } }).map.data));
+}
+
+for (const mode of ['plain', 'isolated'] as const) {
+  test(`${mode === 'plain' ? 'a plain' : 'a cross-origin isolated'} page on another origin runs the figures from the bundle, on WASM`, async ({ page, problems }) => {
+    const requests: string[] = [];
+    page.on('request', (r) => requests.push(r.url()));
+    await page.goto(`${pages[mode]}/?backend=wasm`);
+    expect(new URL(page.url()).origin).not.toBe(assetOrigin);
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(mode === 'isolated');
+
+    const status = page.locator('cnn-backend-status');
+    await expect(status).toHaveAttribute('data-backend', 'wasm', { timeout: 30_000 });
+    await expect(status.getByTestId('backend-name')).toContainText('SIMD');
+
+    for (const [rule, values] of Object.entries(EXPECTED)) await expect.poll(() => reluTable(page, rule)).toEqual(values);
+
+    const map = await gradCamMap(page, 'cnn-attribution');
+    expect(map.length).toBeGreaterThan(1);
+    expect(Math.min(...map)).toBeGreaterThanOrEqual(0); // Grad-CAM is rectified
+    expect(Math.max(...map)).toBeGreaterThan(Math.min(...map));
+
+    // Code, model and WASM binary all came from the asset server.
+    for (const path of ['/cnn-elements.js', '/models/scenes-cnn/model.json', '/wasm/tfjs-backend-wasm']) {
+      expect(requests.some((url) => url.startsWith(assetOrigin + path)), `${path} from ${assetOrigin}`).toBe(true);
+    }
+    expect(problems.list).toEqual([]);
+  });
+}
+
+test('an embedded Grad-CAM map equals the book chapter’s, number for number', async ({ page, problems }) => {
+  await page.goto(`${pages.plain}/?backend=wasm`);
+  const embedded = await gradCamMap(page, 'cnn-attribution');
+  const input = encodeURIComponent(JSON.stringify({ model: 'scenes-cnn', sample: 'test:0' }));
+  await page.goto(`/chapters/class-activation-maps/?backend=wasm&input=${input}`);
+  const book = await gradCamMap(page, 'cnn-attribution#gradcam');
+  expect(embedded.length).toBe(book.length);
+  embedded.forEach((v, i) => expect(v).toBeCloseTo(book[i]!, 5));
+  expect(problems.list).toEqual([]);
+});
