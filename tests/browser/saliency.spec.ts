@@ -92,7 +92,7 @@ test('the compare figure shows backprop, deconvnet and guided backprop, each a m
   const readout = await sections.first().locator('cnn-heatmap.colours .readout').innerText();
   const largest = readout.match(/Largest \|g\| = ([-\d.]+);/)![1]!;
   expect(Number(largest)).toBe(Number(maxAbs.toPrecision(3)));
-  for (const text of await figure.locator('cnn-heatmap .scale span').allInnerTexts()) expect(text).toMatch(/^-?\d+(\.\d+)?$/);
+  for (const text of await figure.locator('cnn-heatmap .scale span').allInnerTexts()) expect(text).toMatch(/^-?\d+(\.\d+)?( × 10[⁻¹²³⁴⁵⁶⁷⁸⁹⁰]+)?$/);
   const pixels = await sections
     .first()
     .locator('cnn-heatmap.colours canvas.view')

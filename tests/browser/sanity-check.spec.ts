@@ -40,7 +40,8 @@ test('the cascade scores 1.00 before any randomisation, with one column per rand
     const cells = (await rows.nth(r).locator('td').allInnerTexts()).map(Number);
     expect(cells).toHaveLength(1 + layers.length);
     expect(cells[0]).toBe(1);
-    cells.forEach((v) => expect(Math.abs(v)).toBeLessThanOrEqual(1));
+    // “undefined” (NaN here) where a map is constant; the figure's note is checked below.
+    cells.forEach((v) => expect(Number.isNaN(v) || Math.abs(v) <= 1).toBe(true));
   }
   // One small map per method and step, a chart, and the sentence that says what to look for.
   await expect(figure.locator('canvas[data-step]')).toHaveCount(methods.length * (1 + layers.length));
