@@ -338,7 +338,7 @@ export class CnnOptvis extends LitElement {
       </div>
       ${regularisers.length
         ? html`<fieldset>
-            <legend>${regularisers[0]!.label}</legend>
+            <legend>Regularisers between steps (Yosinski et al. 2015)</legend>
             <div class="controls">${regularisers.map((c) => this.renderControl(c, busy))}</div>
           </fieldset>`
         : nothing}

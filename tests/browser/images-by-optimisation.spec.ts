@@ -30,7 +30,7 @@ test('class model: a short run climbs the logit, shows the formula and the resul
   const figure = await openFigure(page, 'class-model', { 'class-model': { steps: 12, preset: '3', decay: 0.0001, blurSigma: 1, blurEvery: 4, class: '1' } });
   await expect(figure.getByRole('spinbutton', { name: 'Steps', exact: true })).toHaveValue('12');
   await expect(figure.getByRole('spinbutton', { name: 'Blur σ (pixels)' })).toHaveValue('1');
-  await expect(figure.getByTestId('formula')).toContainText('S_“');
+  await expect(figure.getByTestId('formula')).toContainText(/arg maxₓ\s+S_ring\(x\) − 0\.01·‖x‖²/);
   await figure.getByRole('spinbutton', { name: 'Seed', exact: true }).fill('7');
   await figure.getByRole('spinbutton', { name: 'Seed', exact: true }).press('Tab');
   await figure.getByRole('button', { name: 'Run' }).click();
@@ -56,7 +56,7 @@ test('class model: a short run climbs the logit, shows the formula and the resul
 
 test('a preset sets the regulariser controls', async ({ page, problems }) => {
   const figure = await openFigure(page, 'unit');
-  await figure.getByRole('combobox', { name: 'Regularisers (Yosinski et al. 2015)' }).selectOption('4');
+  await figure.getByRole('combobox', { name: 'Preset' }).selectOption('4');
   await expect(figure.getByRole('spinbutton', { name: 'Clip small contribution (%)' })).toHaveValue('90');
   await expect(figure.getByRole('spinbutton', { name: 'Blur every (steps)' })).toHaveValue('4');
   expectNoProblems(problems);
@@ -90,5 +90,14 @@ test('DeepDream runs its octaves on the page image and works from the keyboard',
   await run.focus();
   await page.keyboard.press('Enter');
   await expect(figure.locator('.status')).toContainText('Done: 6 steps', { timeout: 60_000 });
+  expectNoProblems(problems);
+});
+
+test('a figure removed mid-run frees every tensor of its run', async ({ page, problems }) => {
+  const figure = await openFigure(page, 'unit', { unit: { steps: 1000, parameterisation: 'fourier' } });
+  await figure.getByRole('button', { name: 'Run' }).click();
+  await expect.poll(() => steps(figure), { timeout: 45_000 }).toBeGreaterThan(2);
+  await page.evaluate(() => document.querySelectorAll('cnn-optvis').forEach((e) => e.remove()));
+  await expect(page.locator('header cnn-backend-status')).toHaveAttribute('data-tensors', '0', { timeout: 30_000 });
   expectNoProblems(problems);
 });

@@ -70,7 +70,7 @@ function yosinskiControls(): OptvisControl[] {
     {
       kind: 'preset',
       key: 'preset',
-      label: 'Regularisers (Yosinski et al. 2015)',
+      label: 'Preset',
       value: 'none',
       options: [
         { value: 'none', label: 'none (Simonyan et al. 2014)', sets: { ...none } },
@@ -121,7 +121,7 @@ const classModelTechnique: OptvisTechnique = {
     parameterisationChoice,
     ...yosinskiControls(),
   ],
-  formula: (net, s) => `arg max_x  S_“${net.classNames[num(s, 'class')] ?? s['class']}”(x) − ${formatNumber(num(s, 'lambda'))}·‖x‖²`,
+  formula: (net, s) => `arg maxₓ  S_${net.classNames[num(s, 'class')] ?? s['class']}(x) − ${formatNumber(num(s, 'lambda'))}·‖x‖²`,
   totalSteps: (s) => num(s, 'steps'),
   run: (net, run) => {
     const s = run.settings;
@@ -146,7 +146,7 @@ const unitTechnique: OptvisTechnique = {
     ...yosinskiControls(),
   ],
   formula: (_net, s) =>
-    `arg max_x  ${s['scope'] === 'neuron' ? `a_${s['layer']}[centre, ${s['channel']}](x)` : `mean a_${s['layer']}[:, :, ${s['channel']}](x)`} − ${formatNumber(num(s, 'lambda'))}·‖x‖²`,
+    `arg maxₓ  ${s['scope'] === 'neuron' ? `a_${s['layer']}[centre, ${s['channel']}](x)` : `mean a_${s['layer']}[:, :, ${s['channel']}](x)`} − ${formatNumber(num(s, 'lambda'))}·‖x‖²`,
   totalSteps: (s) => num(s, 'steps'),
   run: (net, run) => {
     const s = run.settings;
@@ -173,7 +173,7 @@ const inversionTechnique: OptvisTechnique = {
     number('learningRate', 'Learning rate (Adam)', 0.001, 0.1, 0.001, INVERSION_DEFAULTS.learningRate),
     number('steps', 'Steps', 1, 1000, 1, INVERSION_DEFAULTS.steps),
   ],
-  formula: (_net, s) => `arg min_x  ‖Φ(x) − Φ(x₀)‖² / ‖Φ(x₀)‖² + ${formatNumber(num(s, 'lambda'))}·R_V^${formatNumber(num(s, 'beta'))}(x),  Φ = ${s['layer']}`,
+  formula: (_net, s) => `arg minₓ  ‖Φ(x) − Φ(x₀)‖² / ‖Φ(x₀)‖² + ${formatNumber(num(s, 'lambda'))}·R_V^${formatNumber(num(s, 'beta'))}(x),  Φ = ${s['layer']}`,
   totalSteps: (s) => num(s, 'steps'),
   async run(net, run) {
     const s = run.settings;
