@@ -10,21 +10,29 @@
  * and map, PyTorch's time, the core's in Node and in Chromium on WASM, and
  * their ratio. Without PyTorch that step is skipped with a message.
  *
- * Options (environment): CHROMIUM_PATH, BENCH_BACKENDS (comma list),
+ * Last, every chapter is opened as a first-time reader opens it
+ * (bench/page-weight.ts): the JSON's `pageWeight` section has, per chapter,
+ * the JavaScript fetched before the first figure starts (gzip), and the time
+ * to the first figure's first result from a cold cache.
+ *
+ * Options (environment): CHROMIUM_PATH, BENCH_BACKENDS (comma list; empty
+ * for none, to measure only the pages),
  * BENCH_CASES (a regular expression over case ids), BENCH_RUNS and
  * BENCH_WARMUP (timed and untimed runs per case), BENCH_CHROMIUM_ARGS (extra
  * flags, e.g. to use a real GPU), BENCH_TORCH=0 (skip the PyTorch
- * comparison), BENCH_PYTHON (the interpreter that has torch).
+ * comparison), BENCH_PYTHON (the interpreter that has torch),
+ * BENCH_PAGE_WEIGHT=0 (skip the chapters' page weight).
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { chromium } from '@playwright/test';
 import { CHROMIUM } from '../playwright.config';
+import { PAGE_GOALS, type PageWeight, measurePageWeights } from './page-weight';
 import { type TorchComparison, torchComparison } from './torch-compare';
 
 const PORT = 4339;
-const BACKENDS = (process.env['BENCH_BACKENDS'] ?? 'webgl,wasm,cpu').split(',');
+const BACKENDS = (process.env['BENCH_BACKENDS'] ?? 'webgl,wasm,cpu').split(',').filter(Boolean);
 const RUNS = { warmup: Number(process.env['BENCH_WARMUP'] ?? 5), runs: Number(process.env['BENCH_RUNS'] ?? 20) };
 const ONLY = process.env['BENCH_CASES'] ?? '';
 
@@ -61,6 +69,25 @@ function addChromiumRatios(torch: TorchComparison, results: readonly BrowserResu
   }
 }
 
+/** Measures every built chapter's page weight and start-up, and prints one line per chapter against the goals. */
+async function chapterWeights(browser: import('@playwright/test').Browser): Promise<PageWeight[]> {
+  const chapters = readdirSync('dist/chapters', { withFileTypes: true })
+    .filter((d) => d.isDirectory())
+    .map((d) => `/chapters/${d.name}/`)
+    .sort();
+  const weights = await measurePageWeights(browser, `http://127.0.0.1:${PORT}`, chapters);
+  const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+  for (const w of weights) {
+    console.log(
+      `${w.path}: ${kb(w.jsBeforeFigure.gzipBytes)} JS (gzip) before ${w.firstFigure ?? 'any figure'}` +
+        (w.jsAtFirstResult ? `, ${kb(w.jsAtFirstResult.gzipBytes)} by its first result` : '') +
+        (w.firstResultMs !== null ? ` at ${w.firstResultMs} ms on ${w.backend ?? 'no backend'}` : '') +
+        (w.meetsGoals ? '' : ` — misses the goals (${kb(PAGE_GOALS.jsBeforeFigureGzipBytes)}, ${PAGE_GOALS.firstResultMs} ms)`),
+    );
+  }
+  return weights;
+}
+
 async function main(): Promise<void> {
   const server = spawn('npx', ['astro', 'preview', '--host', '127.0.0.1', '--port', String(PORT)], {
     stdio: 'ignore',
@@ -90,6 +117,7 @@ async function main(): Promise<void> {
       results.push(result);
       console.log(JSON.stringify(result, (k, v) => (k === 'timesMs' ? undefined : v)));
     }
+    const pageWeight = process.env['BENCH_PAGE_WEIGHT'] === '0' ? null : await chapterWeights(browser);
     const machine = {
       userAgent: await page.evaluate(() => navigator.userAgent),
       hardwareConcurrency: await page.evaluate(() => navigator.hardwareConcurrency),
@@ -105,7 +133,7 @@ async function main(): Promise<void> {
     if (torch) addChromiumRatios(torch, results as BrowserResult[]);
     mkdirSync('bench/results', { recursive: true });
     const file = `bench/results/bench-${new Date().toISOString().replace(/[:.]/g, '-')}.json`;
-    writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, results, ...(torch ? { torch } : {}) }, null, 2));
+    writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine, results, ...(torch ? { torch } : {}), ...(pageWeight ? { pageWeight } : {}) }, null, 2));
     console.log(`wrote ${file}`);
   } finally {
     if (server.pid) process.kill(-server.pid);

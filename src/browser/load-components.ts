@@ -1,9 +1,11 @@
 /**
  * Loads each `cnn-*` element's module only when the element comes near the
  * viewport, so a chapter starts no computation the reader has not scrolled
- * to. Elements in the page's chrome (the backend status) load at once.
+ * to. Elements in the page's chrome (the backend status) load at once; they
+ * must stay light, since TensorFlow.js comes with the first figure.
  */
 import { errorMessage } from '../core/errors';
+import { FIRST_FIGURE_MARK } from './page-marks';
 
 const modules = import.meta.glob<unknown>('../../components/cnn-*.ts');
 
@@ -33,6 +35,7 @@ export function loadComponents(root: ParentNode = document): void {
       for (const entry of entries) {
         if (!entry.isIntersecting) continue;
         observer.unobserve(entry.target);
+        if (!performance.getEntriesByName(FIRST_FIGURE_MARK).length) performance.mark(FIRST_FIGURE_MARK);
         load(entry.target.localName);
       }
     },
