@@ -100,7 +100,9 @@ async function describe(name: BackendName, reason: string, timings: BackendInfo[
  * Initialises and activates the best backend, and says why. The reader's
  * override wins when it initialises; then an earlier calibration; then the
  * fastest of the automatic candidates that initialise (CPU is timed only when
- * nothing else works, since WASM always beats it).
+ * nothing else works, since WASM always beats it). Calibration runs only when
+ * WebGL and WASM are both candidates: with one, there is nothing to compare,
+ * and timing it would only delay the page's first figure.
  */
 export async function startEngine(options: EngineOptions = {}): Promise<BackendInfo> {
   const renderer = options.webgl?.renderer;
@@ -115,6 +117,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<BackendI
   }
   const timings: BackendInfo['timings'] = {};
   const started: BackendName[] = [];
+  const calibrate = options.calibrate !== false && order.filter((name) => name !== 'cpu').length > 1;
   for (const name of order) {
     if (name === 'cpu' && started.length > 0) break;
     if (!(await tryBackend(name))) {
@@ -122,7 +125,7 @@ export async function startEngine(options: EngineOptions = {}): Promise<BackendI
       continue;
     }
     started.push(name);
-    if (options.calibrate === false) break;
+    if (!calibrate) break;
     timings[name] = await timeProbe();
   }
   if (started.length === 0) throw new Error(`No TensorFlow.js backend could start: ${failed.join('; ')}.`);
