@@ -15,6 +15,7 @@ import { customElement, state } from 'lit/decorators.js';
 import { ADVERSARIAL_DEFAULTS, type AdversarialResult, type AdversarialStep, foolingImage } from '../src/core/attribution/adversarial';
 import { type RgbaImage, tensorToImage, toRgba } from '../src/core/image';
 import { classScores } from '../src/core/convnet';
+import { formatNumber } from '../src/core/format';
 import { indexText, readUrlFields, writeUrlState } from '../src/browser/url-state';
 import { sampleTensor } from '../src/browser/workbench';
 import { RunSlot } from './run-slot';
@@ -303,7 +304,7 @@ export class CnnAdversarial extends LitElement {
           }}
         >
           ${ranked.slice(1).map(
-            (i) => html`<option value=${i} ?selected=${i === this.targetClass}>${net.classNames[i]} (logit ${this.logits![i]!.toFixed(2)})</option>`,
+            (i) => html`<option value=${i} ?selected=${i === this.targetClass}>${net.classNames[i]} (logit ${formatNumber(this.logits![i]!)})</option>`,
           )}
         </select>
       </label>
@@ -356,7 +357,7 @@ export class CnnAdversarial extends LitElement {
               </div>
               <div>
                 <cnn-heatmap .image=${o.perturbation} .map=${null} label="Perturbation δ, amplified" no-controls></cnn-heatmap>
-                <p data-testid="perturbation-scale">×${o.gain} amplification, max |δ| = ${o.maxLevels.toFixed(2)}/255</p>
+                <p data-testid="perturbation-scale">×${o.gain} amplification, max |δ| = ${formatNumber(o.maxLevels)}/255</p>
               </div>`
           : nothing}
       </div>
@@ -370,8 +371,8 @@ export class CnnAdversarial extends LitElement {
                 : ''}.
             </li>
             <li>
-              Logit of the target “${name(o.result.pushedClass)}”: ${first.classLogit.toFixed(2)} → ${last.classLogit.toFixed(2)};
-              of the original class “${name(this.ranked[0]!)}”: ${this.logits![this.ranked[0]!]!.toFixed(2)} → ${o.originalLogit.toFixed(2)}.
+              Logit of the target “${name(o.result.pushedClass)}”: ${formatNumber(first.classLogit)} → ${formatNumber(last.classLogit)};
+              of the original class “${name(this.ranked[0]!)}”: ${formatNumber(this.logits![this.ranked[0]!]!)} → ${formatNumber(o.originalLogit)}.
             </li>
           </ul>`
         : nothing}`;
@@ -416,7 +417,7 @@ export class CnnAdversarial extends LitElement {
           ${this.history.map(
             (s) => html`<tr>
               <td>${s.step}</td>
-              <td data-logit>${s.classLogit.toFixed(3)}</td>
+              <td data-logit>${formatNumber(s.classLogit, 5)}</td>
               <td style="text-align: left">${net.classNames[s.predicted]}</td>
               <td>${(s.probability * 100).toFixed(1)}%</td>
             </tr>`,

@@ -256,7 +256,7 @@ export class CnnAttributionCompare extends LitElement {
             <select @change=${(e: Event) => this.choose({ index: (e.target as HTMLSelectElement).value })}>
               <option value="" ?selected=${index === ''}>predicted (${net.classNames[predicted]})</option>
               ${byLogit.map(
-                ([v, i]) => html`<option value=${i} ?selected=${index === String(i)}>${net.classNames[i]} (logit ${v.toFixed(2)})</option>`,
+                ([v, i]) => html`<option value=${i} ?selected=${index === String(i)}>${net.classNames[i]} (logit ${formatNumber(v)})</option>`,
               )}
             </select>
           </label>`
@@ -273,7 +273,7 @@ export class CnnAttributionCompare extends LitElement {
               <select @change=${(e: Event) => this.choose({ channel: (e.target as HTMLSelectElement).value })}>
                 <option value="" ?selected=${channel === ''}>most active (${byMean[0]?.[1] ?? 0})</option>
                 ${byMean.map(
-                  ([v, i]) => html`<option value=${i} ?selected=${channel === String(i)}>${i} (mean activation ${v.toFixed(3)})</option>`,
+                  ([v, i]) => html`<option value=${i} ?selected=${channel === String(i)}>${i} (mean activation ${formatNumber(v)})</option>`,
                 )}
               </select>
             </label>`}

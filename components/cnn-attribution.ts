@@ -172,7 +172,7 @@ export class CnnAttribution extends LitElement {
         >
           <option value="" ?selected=${this.target === ''}>predicted (${net.classNames[predicted]})</option>
           ${order.map(
-            ([v, i]) => html`<option value=${i} ?selected=${this.target === String(i)}>${net.classNames[i]} (logit ${v.toFixed(2)})</option>`,
+            ([v, i]) => html`<option value=${i} ?selected=${this.target === String(i)}>${net.classNames[i]} (logit ${formatNumber(v)})</option>`,
           )}
         </select>
       </label>

@@ -3,8 +3,9 @@
  * origin (localhost) includes dist-embed/cnn-elements.js from another
  * (127.0.0.1), with no build step, and its figures compute there: the ReLU
  * tables on the page's own numbers, a Grad-CAM heatmap on the book's network,
- * and the backend status. Run `npm run build:embed` first (`npm run
- * test:browser` does).
+ * and the backend status; and a page whose `cnn-asset-base` meta sends the
+ * assets' requests to another host than the module's. Run `npm run
+ * build:embed` first (`npm run test:browser` does).
  */
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { type Server, createServer } from 'node:http';
@@ -38,14 +39,15 @@ const EXPECTED = {
   guided: [0, 0, 6, 0], // R where both are
 };
 
-/** The course page: nothing but markup and one module script from the asset server. */
-function coursePage(assets: string): string {
+/** The course page: nothing but markup and one module script, with the assets beside it or where a meta names them. */
+function coursePage(code: string, assets?: string): string {
   return `<!doctype html>
 <html lang="en">
   <head>
     <meta charset="utf-8" />
     <title>A course page</title>
-    <script type="module" src="${assets}/cnn-elements.js"></script>
+    ${assets ? `<meta name="cnn-asset-base" content="${assets}/" />` : ''}
+    <script type="module" src="${code}/cnn-elements.js"></script>
   </head>
   <body>
     <main>
@@ -63,12 +65,12 @@ function listen(server: Server, host: string): Promise<string> {
   return new Promise((resolve) => server.listen(0, host, () => resolve(`http://${host}:${(server.address() as AddressInfo).port}`)));
 }
 
-/** A static host for dist-embed/ that lets any origin fetch and embed its files. */
-function assetServer(): Server {
+/** A static host for dist-embed/ (or only its module) that lets any origin fetch and embed its files. */
+function assetServer(onlyModule = false): Server {
   return createServer((req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
     const file = join(BUNDLE_DIR, path);
-    if (!existsSync(file) || !statSync(file).isFile()) {
+    if (!existsSync(file) || !statSync(file).isFile() || (onlyModule && path !== '/cnn-elements.js')) {
       res.writeHead(404).end();
       return;
     }
@@ -82,29 +84,34 @@ function assetServer(): Server {
 }
 
 /** The course site: one page, cross-origin isolated or not. */
-function pageServer(assets: () => string, isolated: boolean): Server {
+function pageServer(page: () => string, isolated: boolean): Server {
   return createServer((_req, res) => {
     res.writeHead(200, {
       'Content-Type': 'text/html; charset=utf-8',
       ...(isolated ? { 'Cross-Origin-Opener-Policy': 'same-origin', 'Cross-Origin-Embedder-Policy': 'require-corp' } : {}),
     });
-    res.end(coursePage(assets()));
+    res.end(page());
   });
 }
 
 let assetOrigin = '';
+let moduleOrigin = '';
 const servers: Server[] = [];
-const pages: Record<'plain' | 'isolated', string> = { plain: '', isolated: '' };
+const pages: Record<'plain' | 'isolated' | 'elsewhere', string> = { plain: '', isolated: '', elsewhere: '' };
 
 test.beforeAll(async () => {
   expect(existsSync(join(BUNDLE_DIR, 'cnn-elements.js')), 'no embed bundle: run `npm run build:embed`').toBe(true);
   const assets = assetServer();
-  const plain = pageServer(() => assetOrigin, false);
-  const isolated = pageServer(() => assetOrigin, true);
-  servers.push(assets, plain, isolated);
+  const moduleOnly = assetServer(true);
+  const plain = pageServer(() => coursePage(assetOrigin), false);
+  const isolated = pageServer(() => coursePage(assetOrigin), true);
+  const elsewhere = pageServer(() => coursePage(moduleOrigin, assetOrigin), false);
+  servers.push(assets, moduleOnly, plain, isolated, elsewhere);
   assetOrigin = await listen(assets, '127.0.0.1');
+  moduleOrigin = await listen(moduleOnly, '127.0.0.1');
   pages.plain = await listen(plain, 'localhost');
   pages.isolated = await listen(isolated, 'localhost');
+  pages.elsewhere = await listen(elsewhere, 'localhost');
 });
 
 test.afterAll(async () => {
@@ -159,5 +166,19 @@ test('an embedded Grad-CAM map equals the book chapter’s, number for number', 
   const book = await gradCamMap(page, 'cnn-attribution#gradcam');
   expect(embedded.length).toBe(book.length);
   embedded.forEach((v, i) => expect(v).toBeCloseTo(book[i]!, 5));
+  expect(problems.list).toEqual([]);
+});
+
+test('the page’s cnn-asset-base meta sends every asset request to the host it names, not the module’s', async ({ page, problems }) => {
+  const requests: string[] = [];
+  page.on('request', (r) => requests.push(r.url()));
+  await page.goto(`${pages.elsewhere}/?backend=wasm`);
+  await expect(page.locator('cnn-backend-status')).toHaveAttribute('data-backend', 'wasm', { timeout: 30_000 });
+  for (const [rule, values] of Object.entries(EXPECTED)) await expect.poll(() => reluTable(page, rule)).toEqual(values);
+  expect((await gradCamMap(page, 'cnn-attribution')).length).toBeGreaterThan(1);
+  expect(requests.filter((url) => url.startsWith(moduleOrigin)).map((url) => new URL(url).pathname)).toEqual(['/cnn-elements.js']);
+  for (const path of ['/models/scenes-cnn/model.json', '/wasm/tfjs-backend-wasm']) {
+    expect(requests.some((url) => url.startsWith(assetOrigin + path)), `${path} from ${assetOrigin}`).toBe(true);
+  }
   expect(problems.list).toEqual([]);
 });
