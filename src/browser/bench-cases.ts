@@ -21,6 +21,10 @@ import { untrainedCopy } from '../core/untrained-copy';
 import { datasetFor, testImageSet } from './test-set';
 import { sampleTensor, testSample } from './workbench';
 import { optvisBenchCases } from './optvis-bench-cases';
+import { extractFeatures } from '../core/features/features';
+import { occlusionMap } from '../core/features/occlusion';
+import { pca } from '../core/features/pca';
+import { Tsne } from '../core/features/tsne';
 import { assetBase } from './assets';
 
 /** A workload ready to be timed; owns its tensors until disposed. */
@@ -61,6 +65,7 @@ export const BENCH_CASES: BenchCase[] = [
   ...attributionBenchCases(),
   saliencySegmentationBenchCase(),
   ...insideTheNetworkBenchCases(),
+  ...featureSpaceBenchCases(),
   ...optvisBenchCases(BENCH_MODELS),
 ];
 
@@ -171,6 +176,78 @@ function insideTheNetworkBenchCases(): BenchCase[] {
           image.dispose();
         }
         return tops;
+      }),
+    },
+  ];
+}
+
+/**
+ * Occlusion and feature-space chapter, with its goals: the last-hidden-layer features of the whole scenes
+ * subset (under 3 s), a full occlusion map of a 64×64 scene at stride 4 (under 1 s), and PCA (under 200 ms)
+ * and t-SNE (perplexity 30: a stable layout in under 10 s) of the 2,000 feature vectors of fashion-vgg's
+ * test subset. The t-SNE run is split into its parts: neighbours and calibration, one late iteration (the
+ * longest piece of work between two frames of the figure), and the whole run of 1,000 iterations.
+ */
+function featureSpaceBenchCases(): BenchCase[] {
+  const withSubset = <T>(modelId: string, make: (net: ConvNet, set: Awaited<ReturnType<typeof testImageSet>>) => Promise<T>, run: (net: ConvNet, made: T) => Promise<unknown>) =>
+    async (): Promise<BenchWorkload> => {
+      const net = await loadProjectModel(modelId, assetBase());
+      const made = await make(net, await testImageSet(datasetFor(modelId, net), net));
+      return { run: () => run(net, made), dispose: () => net.dispose() };
+    };
+  const fashionFeatures = (net: ConvNet, set: Awaited<ReturnType<typeof testImageSet>>) => extractFeatures(net, set);
+  return [
+    {
+      id: 'scenes-cnn/features-subset',
+      description: 'last-hidden-layer (gap) features of the 1,000-scene test subset, batches of 64',
+      setup: withSubset('scenes-cnn', async (_, set) => set, (net, set) => extractFeatures(net, set)),
+    },
+    {
+      id: 'scenes-cnn/occlusion-stride-4',
+      description: 'occlusion map of test scene 0 (64×64): 12-pixel grey patch at stride 4, 256 images, probability of the predicted class',
+      setup: withSubset(
+        'scenes-cnn',
+        async (net) => sampleTensor(net, await testSample('scenes-cnn', 0)),
+        async (net, image) => {
+          const logits = tf.tidy(() => net.forward(image).logits.argMax(1));
+          const classIndex = (await logits.data())[0]!;
+          logits.dispose();
+          return occlusionMap(net, image, { size: 12, stride: 4, fill: 'grey', measure: { kind: 'probability', classIndex } });
+        },
+      ),
+    },
+    {
+      id: 'fashion-vgg/pca-2000',
+      description: 'PCA (two components) of the 2,000 last-hidden-layer vectors (128 numbers) of the Fashion-MNIST subset',
+      setup: withSubset('fashion-vgg', fashionFeatures, (_, features) => pca(features, 2)),
+    },
+    {
+      id: 'fashion-vgg/tsne-2000-prepare',
+      description: 't-SNE of the 2,000 fashion-vgg feature vectors, perplexity 30: nearest neighbours and perplexity calibration',
+      setup: withSubset('fashion-vgg', fashionFeatures, (_, features) => new Tsne(features).prepare()),
+    },
+    {
+      id: 'fashion-vgg/tsne-2000-iteration',
+      description: 'one Barnes–Hut t-SNE iteration (θ = 0.5) on the 2,000 fashion-vgg feature vectors, after 300 iterations',
+      setup: withSubset(
+        'fashion-vgg',
+        async (net, set) => {
+          const tsne = new Tsne(await fashionFeatures(net, set));
+          await tsne.prepare();
+          for (let i = 0; i < 300; i++) tsne.step();
+          return tsne;
+        },
+        async (_, tsne) => tsne.step(),
+      ),
+    },
+    {
+      id: 'fashion-vgg/tsne-2000-1000-iterations',
+      description: 't-SNE of the 2,000 fashion-vgg feature vectors, perplexity 30: preparation and 1,000 iterations',
+      setup: withSubset('fashion-vgg', fashionFeatures, async (_, features) => {
+        const tsne = new Tsne(features);
+        await tsne.prepare();
+        for (let i = 0; i < 1000; i++) tsne.step();
+        return tsne.klDivergence();
       }),
     },
   ];
