@@ -312,12 +312,28 @@ export class CnnEmbedding extends LitElement {
         ctx.fill();
       }
     }
+    const studied = this.studied();
+    if (studied !== null) {
+      const [px, py] = at(y[2 * studied]!, y[2 * studied + 1]!);
+      ctx.strokeStyle = getComputedStyle(this).getPropertyValue('--_accent').trim() || '#0b62c4';
+      ctx.lineWidth = 3;
+      ctx.beginPath();
+      ctx.arc(px, py, size, 0, 2 * Math.PI);
+      ctx.stroke();
+    }
     if (this.hover !== null) {
       const [px, py] = at(y[2 * this.hover]!, y[2 * this.hover + 1]!);
       ctx.strokeStyle = '#000';
       ctx.lineWidth = 2;
       ctx.strokeRect(px - size / 2 - 3, py - size / 2 - 3, size + 6, size + 6);
     }
+  }
+
+  /** The test image the page's figures study, when it is one of the points. */
+  private studied(): number | null {
+    const ref = this.workbench.state.sample?.ref ?? '';
+    const index = /^test:\d+$/.test(ref) ? Number(ref.slice(5)) : -1;
+    return this.positions && index >= 0 && index < this.positions.length / 2 ? index : null;
   }
 
   protected override updated(): void {
@@ -390,6 +406,8 @@ export class CnnEmbedding extends LitElement {
     }
     if (this.explained) lines.push(`The two components explain ${(this.explained[0]! * 100).toFixed(1)}% and ${(this.explained[1]! * 100).toFixed(1)}% of the variance.`);
     if (this.agreement !== null) lines.push(`${(this.agreement * 100).toFixed(1)}% of the images have a nearest map neighbour of their own class.`);
+    const studied = this.studied();
+    if (studied !== null && labels) lines.push(`Ringed: the image the figures study, test image ${studied}, ${names[labels[studied]!] ?? labels[studied]}.`);
     if (this.hover !== null && labels) lines.push(`Under the pointer: test image ${this.hover}, ${names[labels[this.hover]!] ?? labels[this.hover]}.`);
     const counts = new Map<number, number>();
     labels?.forEach((l) => counts.set(l, (counts.get(l) ?? 0) + 1));
