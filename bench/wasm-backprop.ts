@@ -1,7 +1,8 @@
 /**
- * Times the JS convolution-gradient kernels of `src/core/kernels/wasm-backprop.ts`
- * on the WASM backend against the CPU backend's own kernels, on one
- * MNIST-sized layer. Prints JSON: the median of RUNS runs after WARMUP runs.
+ * Times the convolution-gradient kernels of `src/core/kernels/wasm-backprop.ts`
+ * (the conv2d ones on XNNPACK, the depthwise ones in JS) on the WASM backend
+ * against the CPU backend's own kernels, on one MNIST-sized layer. Prints
+ * JSON: the median of RUNS runs after WARMUP runs.
  *
  *   node --import tsx bench/wasm-backprop.ts
  *
@@ -30,6 +31,11 @@ interface Case {
 }
 
 const CASES: Case[] = [
+  {
+    kernel: 'Conv2DBackpropInput',
+    inputs: { dy: [8, 28, 28, 32], filter: CONV_FILTER },
+    attrs: { ...GEOMETRY, dataFormat: 'NHWC', inputShape: X_SHAPE },
+  },
   {
     kernel: 'Conv2DBackpropFilter',
     inputs: { x: X_SHAPE, dy: [8, 28, 28, 32] },
