@@ -77,7 +77,8 @@ export class GallerySource implements ReactiveController {
     }
     const remembered = recallInput().sample?.replace(/^gallery:/, '');
     const { selected, noInitial } = this.options();
-    const pick = [fromUrl, selected, remembered].find(known);
+    // A picker that waits for the reader (beside a figure, which already shows the remembered image) does not reopen it.
+    const pick = [fromUrl, selected, noInitial ? undefined : remembered].find(known);
     if (noInitial && !pick) return;
     const first = pick ?? items[0]?.id;
     if (first) void this.choose(first, false);
