@@ -165,6 +165,30 @@ describe('WASM backprop kernels match the CPU backend', () => {
     }
   });
 
+  it('Conv2DBackpropInput keeps a flipped filter per filter and shape: a reshape of the same bytes gets its own', async () => {
+    const rand = seeded(11);
+    const values = randomData(rand, [3, 3, 4, 8]).values;
+    const wasm: Data[] = [];
+    await tf.setBackend('wasm');
+    const filter = tf.tensor4d(values, [3, 3, 4, 8]);
+    const reshaped = tf.reshape(filter, [3, 3, 8, 4]);
+    expect(reshaped.dataId).toBe(filter.dataId);
+    const cases = [[filter, 8, 4], [reshaped, 4, 8], [filter, 8, 4]] as const;
+    for (const [f, outC, inC] of cases) {
+      const dy = tf.tensor(randomData(seeded(outC), [1, 6, 5, outC]).values, [1, 6, 5, outC]);
+      const dx = tf.engine().runKernel('Conv2DBackpropInput', { dy, filter: f }, { strides: 1, pad: 'same', dataFormat: 'NHWC', inputShape: [1, 6, 5, inC] } as never) as Tensor;
+      wasm.push({ shape: dx.shape, values: Float32Array.from(dx.dataSync()) });
+      tf.dispose([dy, dx]);
+    }
+    tf.dispose([filter, reshaped]);
+    for (const [i, [, outC, inC]] of cases.entries()) {
+      const shape = i === 1 ? [3, 3, 8, 4] : [3, 3, 4, 8];
+      const cpu = await runKernel('cpu', 'Conv2DBackpropInput', { dy: randomData(seeded(outC), [1, 6, 5, outC]), filter: { shape, values } },
+        { strides: 1, pad: 'same', dataFormat: 'NHWC', inputShape: [1, 6, 5, inC] });
+      expect(maxRelativeError(wasm[i]!, cpu), `call ${i}`).toBeLessThan(RTOL);
+    }
+  });
+
   it(`DepthwiseConv2dNativeBackpropInput on ${CASES} random geometries`, async () => {
     const rand = seeded(2);
     for (let i = 0; i < CASES; i++) {

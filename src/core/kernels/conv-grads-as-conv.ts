@@ -69,8 +69,8 @@ function flippedSwappedFilter(backend: BackendWasm, filter: TensorInfo): TensorI
   return out;
 }
 
-/** Each backend's flipped filters, by the data id of the filter they were made from. */
-const flippedFilters = new WeakMap<BackendWasm, Map<object, TensorInfo>>();
+/** Each backend's flipped filters, by the data id of the filter they were made from, then by its shape. */
+const flippedFilters = new WeakMap<BackendWasm, Map<object, Map<string, TensorInfo>>>();
 
 /**
  * The flipped filter of `filter`, made once per filter and freed with it.
@@ -81,13 +81,14 @@ const flippedFilters = new WeakMap<BackendWasm, Map<object, TensorInfo>>();
  * the flip and the packing each time (0.5 of the 0.8 ms of the input gradient
  * of scenes-cnn's 64→128-channel layer, measured in Node). A tensor's data
  * never changes under its data id (a variable's `assign` takes the new
- * tensor's id), so the id is a safe key. The backend's `disposeData` is
- * wrapped once so that freeing a filter frees its flipped copy.
+ * tensor's id), so the id is a safe key; the shape is part of it because a
+ * reshape shares the id. The backend's `disposeData` is wrapped once so that
+ * freeing a filter frees its flipped copies.
  */
 function flippedFilterOf(backend: BackendWasm, filter: TensorInfo): TensorInfo {
   let cache = flippedFilters.get(backend);
   if (!cache) {
-    const made = (cache = new Map<object, TensorInfo>());
+    const made = (cache = new Map<object, Map<string, TensorInfo>>());
     flippedFilters.set(backend, made);
     const dispose = backend.disposeData.bind(backend);
     backend.disposeData = (dataId, force) => {
@@ -95,13 +96,16 @@ function flippedFilterOf(backend: BackendWasm, filter: TensorInfo): TensorInfo {
       const flipped = made.get(dataId);
       if (freed && flipped) {
         made.delete(dataId);
-        dispose(flipped.dataId, true);
+        for (const t of flipped.values()) dispose(t.dataId, true);
       }
       return freed;
     };
   }
-  let flipped = cache.get(filter.dataId);
-  if (!flipped) cache.set(filter.dataId, (flipped = flippedSwappedFilter(backend, filter)));
+  const byShape = cache.get(filter.dataId) ?? new Map<string, TensorInfo>();
+  cache.set(filter.dataId, byShape);
+  const key = filter.shape.join(',');
+  let flipped = byShape.get(key);
+  if (!flipped) byShape.set(key, (flipped = flippedSwappedFilter(backend, filter)));
   return flipped;
 }
 
