@@ -450,7 +450,7 @@ describe('Identity on WASM', () => {
 });
 
 describe('registerWasmBackpropKernels', () => {
-  it('registers all four once and leaves an existing registration of a missing kernel alone', () => {
+  it('registers each of its kernels once and leaves an existing registration of a missing kernel alone', () => {
     const registered = wasmBackpropKernelConfigs.map((c) => getKernel(c.kernelName, 'wasm'));
     expect(registered).toEqual(wasmBackpropKernelConfigs);
     const name = wasmBackpropKernelConfigs[0]!.kernelName;
