@@ -53,9 +53,13 @@ export interface OptvisTechnique {
 const num = (s: Settings, key: string) => Number(s[key]);
 const number = (key: string, label: string, min: number, max: number, step: number, value: number): OptvisControl => ({ kind: 'number', key, label, min, max, step, value });
 
-/** Layers with feature maps that a unit can be chosen in, last first (the most abstract). */
-function spatialLayers(net: ConvNet): string[] {
-  return net.layers.filter((l) => l.kind === 'relu' && l.outputShape.length === 3).map((l) => l.name).reverse();
+/**
+ * Layers with feature maps that a unit can be chosen in, last first (the most abstract): the ReLU layers,
+ * or, in a network whose convolutions carry their ReLU inside, the convolutions.
+ */
+export function spatialLayers(net: ConvNet): string[] {
+  const relus = net.layers.filter((l) => l.kind === 'relu' && l.outputShape.length === 3).map((l) => l.name);
+  return (relus.length ? relus : [...net.convLayers]).reverse();
 }
 const layerChoice = (net: ConvNet, label: string, preferred?: string): OptvisControl => {
   const layers = spatialLayers(net);

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf, type Tensor4D } from '../../../src/core/tf';
-import { OPTVIS_TECHNIQUES, defaultSettings, validSettings } from '../../../src/core/optvis/registry';
+import { OPTVIS_TECHNIQUES, defaultSettings, spatialLayers, validSettings } from '../../../src/core/optvis/registry';
+import { createToyNet } from '../../../src/core/attribution/toy-net';
 import { NODE_BACKENDS, expectNoLeak, useBackend } from '../backends';
 import { randomImage, twoConvNet } from '../attribution/toys';
 
@@ -40,5 +41,14 @@ describe.each(NODE_BACKENDS)('the optimisation techniques by id on %s', (backend
     expect('evil' in s).toBe(false);
     expect(validSettings(technique, net, 'not an object')).toEqual(defaultSettings(technique, net));
     net.dispose();
+  });
+
+  it('offers the ReLU layers, last first, or the convolutions when the ReLUs are inside them', () => {
+    const net = twoConvNet();
+    expect(spatialLayers(net)).toEqual(['relu2', 'relu1']);
+    const fused = createToyNet({ id: 'fused', inputShape: [4, 4, 1], layers: [{ kind: 'conv', name: 'c1', filters: 2, size: 3 }, { kind: 'gap', name: 'gap' }, { kind: 'dense', name: 'logits', units: 2 }] });
+    expect(spatialLayers(fused)).toEqual(['c1']);
+    net.dispose();
+    fused.dispose();
   });
 });
