@@ -10,6 +10,7 @@
  * `bestComponents` + `gmmFromAssignments` are GrabCut's steps 1 and 2 (assign
  * each pixel its best component, then refit each component to its pixels).
  */
+import { kMeans } from '../kmeans';
 import { mixSeed, mulberry32 } from '../random';
 
 /** Components per mixture: K = 5 (Rother et al. 2004, §3.1). */
@@ -124,7 +125,7 @@ export function fitGmm(allColours: Float32Array, options: GmmOptions = {}): Gmm 
   if (allColours.length === 0) throw new RangeError('fitGmm needs at least one colour.');
   const colours = evenlySpaced(allColours, maxSamples);
   const n = colours.length / 3;
-  const labels = kmeans(colours, Math.min(components, n), kmeansIterations, mulberry32(mixSeed(seed)));
+  const { labels } = kMeans(colours, 3, Math.min(components, n), kmeansIterations, mulberry32(mixSeed(seed)));
   let gmm = gmmFromAssignments(colours, labels, components, regularisation);
   const terms = new Float64Array(components);
   for (let step = 0; step < emIterations; step++) {
@@ -162,76 +163,6 @@ function logSumExp(v: Float64Array): number {
   let s = 0;
   for (const x of v) s += Math.exp(x - max);
   return max + Math.log(s);
-}
-
-/**
- * Greedy k-means++ seeding (Arthur & Vassilvitskii 2007; the greedy variant
- * scikit-learn uses: of 2 + ⌊ln k⌋ draws ∝ squared distance, keep the one that
- * lowers the k-means cost most, so one unlucky draw cannot put two centres in
- * one cluster), then Lloyd steps. Returns each colour's cluster.
- */
-function kmeans(colours: Float32Array, k: number, iterations: number, random: () => number): Uint8Array {
-  const n = colours.length / 3;
-  const centres = new Float64Array(k * 3);
-  const nearest = new Float64Array(n).fill(Infinity);
-  const trials = 2 + Math.floor(Math.log(k));
-  for (let c = 0, chosen = Math.floor(random() * n); c < k; c++) {
-    for (let j = 0; j < 3; j++) centres[c * 3 + j] = colours[chosen * 3 + j]!;
-    for (let i = 0; i < n; i++) nearest[i] = Math.min(nearest[i]!, squaredDistance(colours, i, centres, c));
-    if (c + 1 === k) break;
-    let bestCost = Infinity;
-    for (let t = 0; t < trials; t++) {
-      const candidate = drawProportional(nearest, random);
-      let cost = 0;
-      for (let i = 0; i < n; i++) cost += Math.min(nearest[i]!, squaredDistance(colours, i, colours, candidate));
-      if (cost < bestCost) { bestCost = cost; chosen = candidate; }
-    }
-  }
-  const labels = new Uint8Array(n);
-  for (let it = 0; it <= iterations; it++) {
-    let changed = it === 0;
-    for (let i = 0; i < n; i++) {
-      let best = 0, bestD = Infinity;
-      for (let c = 0; c < k; c++) {
-        const d = squaredDistance(colours, i, centres, c);
-        if (d < bestD) { bestD = d; best = c; }
-      }
-      if (labels[i] !== best) { labels[i] = best; changed = true; }
-    }
-    if (!changed || it === iterations) break;
-    const sums = new Float64Array(k * 4);
-    for (let i = 0; i < n; i++) {
-      const c = labels[i]!;
-      for (let j = 0; j < 3; j++) sums[c * 4 + j]! += colours[i * 3 + j]!;
-      sums[c * 4 + 3]!++;
-    }
-    // An emptied cluster keeps its centre; gmmFromAssignments drops it if it stays empty.
-    for (let c = 0; c < k; c++) {
-      const count = sums[c * 4 + 3]!;
-      if (count > 0) for (let j = 0; j < 3; j++) centres[c * 3 + j] = sums[c * 4 + j]! / count;
-    }
-  }
-  return labels;
-}
-
-/** An index drawn with probability ∝ weights[i] (uniformly if all are 0: duplicates then leave a cluster empty). */
-function drawProportional(weights: Float64Array, random: () => number): number {
-  let total = 0;
-  for (const w of weights) total += w;
-  if (total === 0) return Math.floor(random() * weights.length);
-  let target = random() * total;
-  let last = 0;
-  for (let i = 0; i < weights.length; i++) {
-    if (weights[i]! === 0) continue;
-    last = i;
-    if ((target -= weights[i]!) < 0) return i;
-  }
-  return last; // rounding left a sliver of `target`
-}
-
-function squaredDistance(colours: Float32Array, i: number, centres: Float32Array | Float64Array, c: number): number {
-  const x = colours[i * 3]! - centres[c * 3]!, y = colours[i * 3 + 1]! - centres[c * 3 + 1]!, z = colours[i * 3 + 2]! - centres[c * 3 + 2]!;
-  return x * x + y * y + z * z;
 }
 
 /** Weighted zeroth, first and second moments per component: what both k-means refits and EM need. */
