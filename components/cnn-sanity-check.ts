@@ -19,7 +19,7 @@ import { type RandomizationMode, type SanityStep, parameterRandomization, random
 import type { AttributionMap, AttributionMethod } from '../src/core/attribution/types';
 import { applyColormap } from '../src/core/colormap';
 import { classScores, hasWeightAccess } from '../src/core/convnet';
-import { formatNumber } from '../src/core/format';
+import { formatDecimals } from '../src/core/format';
 import { oneOf, readUrlFields, writeUrlState } from '../src/browser/url-state';
 import { sampleTensor } from '../src/browser/workbench';
 import { RunSlot } from './run-slot';
@@ -323,7 +323,7 @@ export class CnnSanityCheck extends LitElement {
             (m) => html`<tr>
               <th scope="row">${m.title}</th>
               ${this.steps.map(
-                (s) => html`<td title=${s.unscored[m.id] ?? nothing}>${formatNumber(s.spearman[m.id]!, 2)}</td>`,
+                (s) => html`<td title=${s.unscored[m.id] ?? nothing}>${formatDecimals(s.spearman[m.id]!, 2)}</td>`,
               )}
             </tr>`,
           )}

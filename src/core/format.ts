@@ -43,3 +43,15 @@ export function formatNumber(value: number, digits: number = DEFAULT_SIGNIFICANT
   const power = String(Number(exponent)).replace(/./g, (c) => SUPERSCRIPT[c]!);
   return `${Number(mantissa)} × 10${power}`;
 }
+
+/**
+ * `value` with a fixed number of decimals, for quantities on a known scale
+ * (a correlation between -1 and 1), where a power of ten would hide that the
+ * value is simply near zero. Named values as in {@link formatNumber}; "-0.00"
+ * is written "0.00".
+ */
+export function formatDecimals(value: number, decimals: number): string {
+  if (!Number.isFinite(value)) return formatNumber(value);
+  const text = value.toFixed(decimals);
+  return Number(text) === 0 ? text.replace('-', '') : text;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatNumber } from '../../src/core/format';
+import { formatDecimals, formatNumber } from '../../src/core/format';
 
 describe('formatNumber', () => {
   it('writes plain decimals with three significant digits and no trailing zeros', () => {
@@ -34,5 +34,16 @@ describe('formatNumber', () => {
 
   it('writes plain numbers that parse back to the rounded value', () => {
     for (const v of [-7.3125, 0.061, 42, 1e-4, 5e5]) expect(Number(formatNumber(v))).toBe(Number(v.toPrecision(3)));
+  });
+});
+
+describe('formatDecimals', () => {
+  it('keeps a fixed number of decimals, so a correlation near zero reads 0.00, not a power of ten', () => {
+    expect(formatDecimals(0.123456, 2)).toBe('0.12');
+    expect(formatDecimals(1, 2)).toBe('1.00');
+    expect(formatDecimals(0.00003, 2)).toBe('0.00');
+    expect(formatDecimals(-0.001, 2)).toBe('0.00');
+    expect(formatDecimals(-0.456, 2)).toBe('-0.46');
+    expect(formatDecimals(NaN, 2)).toBe('undefined');
   });
 });
