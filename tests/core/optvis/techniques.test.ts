@@ -11,6 +11,7 @@ import { generateScene } from '../../../src/core/data/scenes';
 import { YOSINSKI_PRESETS, classModel } from '../../../src/core/optvis/class-model';
 import { featureInversion, imageError, layerCode } from '../../../src/core/optvis/feature-inversion';
 import { deepDream } from '../../../src/core/optvis/deep-dream';
+import { facetOptimisation, facetStarts } from '../../../src/core/optvis/multifaceted';
 import { type RenderStep, render } from '../../../src/core/optvis/render';
 import { NODE_BACKENDS, expectNoLeak, useBackend } from '../backends';
 import { fileUrl, nodeFetch } from '../node-files';
@@ -62,6 +63,27 @@ describe.each(NODE_BACKENDS)('feature visualisation on the trained scenes-cnn, %
     }
     expect(final['relu1_1']).toBeLessThan(final['relu4_1']!);
     image.dispose();
+  });
+
+  it('multifaceted: starts from clusters of the most activating images, each raising the class logit further', async () => {
+    const scenes = Array.from({ length: 70 }, (_, i) => generateScene(1_000_000 + i, { label: i % 7 }));
+    const set = {
+      size: scenes.length,
+      batch: (start: number, end: number) =>
+        tf.tensor4d(Float32Array.from(scenes.slice(start, end).flatMap((s) => Array.from(s.data))), [end - start, 64, 64, 3]),
+    };
+    const unit = { kind: 'class', index: 1 } as const;
+    const starts = await expectNoLeak(() => facetStarts(net, set, unit, { facets: 3, closest: 3, seed: 2 }));
+    expect(starts.length).toBeGreaterThan(1);
+    const all = starts.flatMap((f) => f.members);
+    expect(new Set(all).size).toBe(all.length);
+    // The members are among the most activating images: mostly the class's own scenes.
+    expect(all.filter((i) => scenes[i]!.label === 1).length).toBeGreaterThan(all.length / 2);
+    for (const start of starts) {
+      expect(start.members.length).toBeLessThanOrEqual(3);
+      const r = await expectNoLeak(() => render(net, { ...facetOptimisation(net, start, { unit, steps: 5 }) }));
+      rises(r.history);
+    }
   });
 
   it('DeepDream: the layer energy climbs on a scene in every octave, at 64 and at 256 pixels', async () => {
