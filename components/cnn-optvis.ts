@@ -17,6 +17,7 @@ import { formatNumber } from '../src/core/format';
 import { type RgbaImage, tensorToImage, toModelInput, toRgba } from '../src/core/image';
 import { withPngText } from '../src/core/png-text';
 import { OPTVIS_TECHNIQUES, type OptvisControl, type OptvisTechnique, type Settings, validSettings } from '../src/core/optvis/registry';
+import { datasetFor, testImageSet } from '../src/browser/test-set';
 import { PauseControl, type RenderedImage } from '../src/core/optvis/render';
 import { readUrlState, writeUrlState } from '../src/browser/url-state';
 import { sampleTensor } from '../src/browser/workbench';
@@ -114,6 +115,8 @@ export class CnnOptvis extends LitElement {
   @state() private phase: Phase = 'idle';
   @state() private history: number[] = [];
   @state() private result: RgbaImage | null = null;
+  /** Further images some techniques leave (the facets' starts and results). */
+  @state() private gallery: { label: string; image: RgbaImage }[] = [];
   @state() private source: RgbaImage | null = null;
   @state() private message = '';
   @state() private error: string | null = null;
@@ -187,7 +190,7 @@ export class CnnOptvis extends LitElement {
     if (spec.needsImage && !sample) return;
     const signal = this.runs.start();
     this.pauseControl.resume();
-    Object.assign(this, { phase: 'running', history: [], result: null, error: null, message: '', msPerStep: 0 });
+    Object.assign(this, { phase: 'running', history: [], result: null, gallery: [], error: null, message: '', msPerStep: 0 });
     const [, , channels] = net.inputShape;
     const image = (height: number, width: number) =>
       toModelInput(sample!.image, { height, width, channels: channels === 1 ? 1 : 3, range: net.inputRange });
@@ -200,6 +203,7 @@ export class CnnOptvis extends LitElement {
         pause: this.pauseControl,
         snapshotEvery: SNAPSHOT_EVERY,
         ...(spec.needsImage ? { image } : {}),
+        imageSet: () => testImageSet(datasetFor(net.id, net), net),
         onStep: (s) => {
           if (!this.runs.isCurrent(signal)) return;
           this.history = [...this.history, s.objective];
@@ -213,6 +217,7 @@ export class CnnOptvis extends LitElement {
       if (!this.runs.isCurrent(signal)) return;
       this.lastImage = result.image;
       this.result = this.display(result.image, net);
+      this.gallery = (result.gallery ?? []).map(({ label, image }) => ({ label, image: this.display(image, net) }));
       this.phase = result.aborted ? 'cancelled' : 'done';
       if (result.aborted) this.message ||= `The run was cancelled after ${this.history.length} of ${spec.totalSteps(this.settings)} steps.`;
     } catch (err) {
@@ -416,7 +421,12 @@ export class CnnOptvis extends LitElement {
           : nothing}
       </div>
       ${this.renderCurve()}
-    </div>`;
+    </div>
+    ${this.gallery.length
+      ? html`<div class="result" data-testid="gallery">
+          ${this.gallery.map(({ label, image }) => html`<cnn-heatmap .image=${image} .map=${null} label=${label} no-controls></cnn-heatmap>`)}
+        </div>`
+      : nothing}`;
   }
 
   override render() {

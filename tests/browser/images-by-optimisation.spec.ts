@@ -101,3 +101,14 @@ test('a figure removed mid-run frees every tensor of its run', async ({ page, pr
   await expect(page.locator('header cnn-backend-status')).toHaveAttribute('data-tensors', '0', { timeout: 30_000 });
   expectNoProblems(problems);
 });
+
+test('multifaceted: the test subset gives several starts, each shown with its result', async ({ page, problems }) => {
+  const figure = await openFigure(page, 'facets', { facets: { facets: 2, steps: 3, closest: 2 } });
+  await figure.getByRole('button', { name: 'Run' }).click();
+  await expect(figure.locator('.status')).toContainText('Done: 6 steps', { timeout: 60_000 });
+  const gallery = figure.getByTestId('gallery').locator('cnn-heatmap');
+  await expect(gallery).toHaveCount(4);
+  await expect(gallery.first()).toHaveAttribute('label', /^Facet 1: start \(mean of 2 of \d+ images\)$/);
+  expectNoProblems(problems);
+});
+

@@ -10,7 +10,9 @@ import type { Tensor4D } from '../tf';
 import { CLASS_MODEL_DEFAULTS, type Unit, YOSINSKI_PRESETS, classModel } from './class-model';
 import { DREAM_DEFAULTS, deepDream } from './deep-dream';
 import { INVERSION_DEFAULTS, featureInversion, layerCode } from './feature-inversion';
-import { type PauseControl, type RenderResult, type RenderStep, render } from './render';
+import { MULTIFACETED_DEFAULTS, facetOptimisation, facetStarts } from './multifaceted';
+import type { ImageSet } from '../features/image-set';
+import { type PauseControl, type RenderResult, type RenderStep, type RenderedImage, render } from './render';
 
 /** A setting's value: a number, or the value of a choice. */
 export type SettingValue = number | string;
@@ -28,11 +30,18 @@ export interface OptvisRun {
   settings: Settings;
   /** The reader's image at a size (techniques that start from one); the technique disposes it. */
   image?: (height: number, width: number) => Tensor4D;
+  /** A set of images the network was tested on (techniques that search one). */
+  imageSet?: () => Promise<ImageSet>;
   seed: number;
   signal?: AbortSignal;
   pause?: PauseControl;
   snapshotEvery?: number;
   onStep?: (step: RenderStep) => void | Promise<void>;
+}
+
+/** What a run leaves: the image, the objective's history, and for some techniques more images to show beside it. */
+export interface OptvisResult extends RenderResult {
+  gallery?: { label: string; image: RenderedImage }[];
 }
 
 /** One technique as the chapter's figure shows it. */
@@ -47,7 +56,7 @@ export interface OptvisTechnique {
   formula(net: ConvNet, settings: Settings): string;
   /** The total number of steps a run with these settings takes. */
   totalSteps(settings: Settings): number;
-  run(net: ConvNet, run: OptvisRun): Promise<RenderResult>;
+  run(net: ConvNet, run: OptvisRun): Promise<OptvisResult>;
 }
 
 const num = (s: Settings, key: string) => Number(s[key]);
@@ -235,9 +244,59 @@ const deepDreamTechnique: OptvisTechnique = {
   },
 };
 
+const multifacetedTechnique: OptvisTechnique = {
+  id: 'multifaceted',
+  title: 'Multifaceted visualisation',
+  needsImage: false,
+  controls: (net) => [
+    classModelTechnique.controls(net)[0]!,
+    number('facets', 'Facets (clusters)', 1, 8, 1, MULTIFACETED_DEFAULTS.facets),
+    number('closest', 'Images averaged per start', 1, 20, 1, MULTIFACETED_DEFAULTS.closest),
+    number('lambda', 'λ (L2 penalty)', 0, 1, 0.001, CLASS_MODEL_DEFAULTS.lambda),
+    number('learningRate', 'Step (fraction of range)', 0.001, 0.1, 0.001, CLASS_MODEL_DEFAULTS.learningRate),
+    number('steps', 'Steps per facet', 1, 500, 1, 40),
+    ...yosinskiControls(),
+  ],
+  formula: (net, s) =>
+    `for each of ${s['facets']} clusters: start x₀ = mean of its ${s['closest']} central images, then arg maxₓ  S_${net.classNames[num(s, 'class')] ?? s['class']}(x) − ${formatNumber(num(s, 'lambda'))}·‖x‖²`,
+  totalSteps: (s) => num(s, 'facets') * num(s, 'steps'),
+  async run(net, run) {
+    const s = run.settings;
+    const unit: Unit = { kind: 'class', index: num(s, 'class') };
+    const [height, width, channels] = net.inputShape;
+    const history: number[] = [];
+    const blank = { image: { width, height, channels, data: new Float32Array(width * height * channels) }, history, aborted: true };
+    let starts;
+    try {
+      starts = await facetStarts(net, await run.imageSet!(), unit, { facets: num(s, 'facets'), closest: num(s, 'closest'), seed: run.seed, ...(run.signal ? { signal: run.signal } : {}) });
+    } catch (err) {
+      if (run.signal?.aborted) return blank;
+      throw err;
+    }
+    const settings = { unit, lambda: num(s, 'lambda'), learningRate: num(s, 'learningRate'), steps: num(s, 'steps'), regularisers: regularisersOf(s) };
+    const gallery: { label: string; image: RenderedImage }[] = [];
+    let last: RenderResult = blank;
+    for (const [k, start] of starts.entries()) {
+      const offset = history.length;
+      last = await render(net, {
+        ...facetOptimisation(net, start, settings),
+        ...withLoop(run),
+        onStep: (step) => run.onStep?.({ ...step, step: offset + step.step }),
+      });
+      history.push(...last.history);
+      gallery.push(
+        { label: `Facet ${k + 1}: start (mean of ${start.members.length} of ${start.clusterSize} images)`, image: { width, height, channels, data: start.image } },
+        { label: `Facet ${k + 1}: after ${last.history.length} steps`, image: last.image },
+      );
+      if (last.aborted) break;
+    }
+    return { image: last.image, history, aborted: last.aborted, gallery };
+  },
+};
+
 /** Every technique of the chapter, by id. */
 export const OPTVIS_TECHNIQUES: Record<string, OptvisTechnique> = Object.fromEntries(
-  [classModelTechnique, unitTechnique, inversionTechnique, deepDreamTechnique].map((t) => [t.id, t]),
+  [classModelTechnique, unitTechnique, inversionTechnique, deepDreamTechnique, multifacetedTechnique].map((t) => [t.id, t]),
 );
 
 /** The default settings of a technique on a network: every control's value. */

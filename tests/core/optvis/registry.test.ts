@@ -20,12 +20,15 @@ describe.each(NODE_BACKENDS)('the optimisation techniques by id on %s', (backend
         made.push(t);
         return t;
       };
-      const result = await expectNoLeak(() => technique.run(net, { settings, seed: 1, image, onStep: (s) => void steps.push(s.step) }));
+      const imageSet = async () => ({ size: 12, batch: (start: number, end: number) => tf.tidy(() => tf.concat(Array.from({ length: end - start }, (_, i) => randomImage(net, start + i))) as Tensor4D) });
+      const run = { settings, seed: 1, image, imageSet, onStep: (s: { step: number }) => void steps.push(s.step) };
+      const result = await expectNoLeak(() => technique.run(net, run));
       expect(steps, technique.id).toHaveLength(total);
       expect(result.history).toHaveLength(total);
       expect([result.image.height, result.image.width]).toEqual([8, 8]);
       expect(made.every((t) => t.isDisposed)).toBe(true);
       expect(technique.formula(net, settings).length).toBeGreaterThan(5);
+      if (technique.id === 'multifaceted') expect(result.gallery!.length).toBe(2 * (total / 3));
     }
     net.dispose();
   });
