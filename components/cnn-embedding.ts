@@ -23,6 +23,7 @@ import { workbench } from '../src/browser/workbench';
 import { RunSlot } from './run-slot';
 import { WorkbenchLink } from './workbench-link';
 import { baseStyles, controlRowStyles } from './theme';
+import { errorMessage } from '../src/core/errors';
 
 /** Iterations of a t-SNE run: van der Maaten (2014) ran 1,000. */
 export const TSNE_ITERATIONS = 1000;
@@ -182,7 +183,7 @@ export class CnnEmbedding extends LitElement {
       else await this.runTsne(vectors, signal);
     } catch (err) {
       if (!signal.aborted) {
-        this.error = err instanceof Error ? err.message : String(err);
+        this.error = errorMessage(err);
         this.progress = null;
       }
     }

@@ -19,6 +19,7 @@ import { RunSlot } from './run-slot';
 import { WorkbenchLink } from './workbench-link';
 import './cnn-input-bar';
 import { baseStyles, controlRowStyles } from './theme';
+import { errorMessage } from '../src/core/errors';
 
 /** One row of the figure: a space, a metric and the neighbours found there. */
 interface Row {
@@ -161,7 +162,7 @@ export class CnnNearestNeighbours extends LitElement {
       this.images = images;
       this.queryLabel = sample.label;
     } catch (err) {
-      if (!signal.aborted) this.error = err instanceof Error ? err.message : String(err);
+      if (!signal.aborted) this.error = errorMessage(err);
     } finally {
       image.dispose();
       if (this.runs.isCurrent(signal)) this.progress = null;

@@ -22,6 +22,7 @@ import { WorkbenchLink } from './workbench-link';
 import './cnn-heatmap';
 import './cnn-input-bar';
 import { baseStyles, controlRowStyles } from './theme';
+import { errorMessage } from '../src/core/errors';
 
 const FILLS: Record<OcclusionFill, string> = { grey: 'grey (middle of the range)', mean: 'mean pixel of the test set', blur: 'blurred image' };
 
@@ -161,7 +162,7 @@ export class CnnOcclusion extends LitElement {
       this.note = `${map.data.length} occluded images in ${Math.ceil(map.data.length / OCCLUSION_DEFAULTS.batchSize)} batched passes, ${elapsed.toFixed(0)} ms.`;
       Object.assign(this, { scores, result: map, input: shown, view: { width: map.width, height: map.height, data, signed: measure === 'activation' } });
     } catch (err) {
-      if (!signal.aborted) this.error = err instanceof Error ? err.message : String(err);
+      if (!signal.aborted) this.error = errorMessage(err);
       else if (this.runs.isCurrent(signal)) this.note = 'Cancelled; change a setting to run it again.';
     } finally {
       image.dispose();

@@ -26,6 +26,7 @@ import { WorkbenchLink } from './workbench-link';
 import './cnn-heatmap';
 import './cnn-input-bar';
 import { baseStyles, controlRowStyles } from './theme';
+import { errorMessage } from '../src/core/errors';
 
 type Phase = 'idle' | 'running' | 'paused' | 'done' | 'cancelled';
 
@@ -222,7 +223,7 @@ export class CnnOptvis extends LitElement {
       if (result.aborted) this.message ||= `The run was cancelled after ${this.history.length} of ${spec.totalSteps(this.settings)} steps.`;
     } catch (err) {
       if (this.runs.isCurrent(signal)) {
-        this.error = err instanceof Error ? err.message : String(err);
+        this.error = errorMessage(err);
         this.phase = 'idle';
       }
     }
