@@ -219,5 +219,12 @@ test('the segmentation quality table recomputes live, cancels, and shows a failu
   await expect(figure.locator('cnn-input-bar')).toContainText(`test scene ${scene}`);
   await expect(figure.locator('.status')).toContainText('computed in', { timeout: 45_000 });
   await expect(figure.locator('.mask-readout')).toContainText(/IoU \d\.\d\d/);
+
+  // Leaving the page mid-run frees every tensor of the table's run.
+  await size.selectOption('210');
+  await recompute.click();
+  await expect(status).toContainText(/Measuring: [1-9]\d* of 210 scenes done/, { timeout: 60_000 });
+  await page.evaluate(() => document.querySelectorAll('main *').forEach((e) => e.tagName.startsWith('CNN-') && e.remove()));
+  await expect(page.locator('header cnn-backend-status')).toHaveAttribute('data-tensors', '0', { timeout: 30_000 });
   expect(problems.list).toEqual([]);
 });
