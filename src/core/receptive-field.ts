@@ -9,7 +9,8 @@
  * (size, jump, start) to (size + (k' − 1)·jump, jump·s, start − p·jump).
  *
  * The recursion holds for a chain of layers; a layer without geometry (dense,
- * merge, reshape, or any layer of a graph model) ends it with a message.
+ * merge, reshape, or any node of a graph model, whose adapter fills none)
+ * ends it with a message.
  */
 import type { ConvNet, LayerGeometry } from './convnet';
 
@@ -54,7 +55,7 @@ export function fieldGeometry(net: Pick<ConvNet, 'layers' | 'inputShape' | 'form
     if (!l.geometry) {
       throw new Error(
         net.format === 'graph'
-          ? `Receptive fields need each layer's kernel, stride and padding, which a graph model does not expose ('${l.name}' is a ${l.type} node).`
+          ? `Receptive fields are computed from the layer configurations of a layers model; a graph model's nodes are not read that way ('${l.name}' is a ${l.type} node).`
           : `The receptive field of '${layer}' cannot be computed: '${l.name}' (${l.type}) is not a convolution, pooling or pointwise layer.`,
       );
     }
