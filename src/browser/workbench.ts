@@ -148,7 +148,7 @@ class Workbench extends EventTarget {
     const memory = recallInput();
     const known = (id: unknown): id is string => PROJECT_MODELS.some((m) => m.id === id);
     if (link && link.model !== undefined && !known(link.model)) {
-      rejectUrlState(URL_KEY, `The link names the network ${JSON.stringify(link.model)}, which the book does not have, so the figures use ${DEFAULT_MODEL}.`);
+      rejectUrlState(URL_KEY, `The link names the network ${JSON.stringify(link.model)}, which the book does not have, so the figures use another.`);
     }
     if (link && link.sample != null && !isSampleRef(link.sample)) {
       rejectUrlState(URL_KEY, `The link names the image ${JSON.stringify(link.sample)}, which the book cannot open, so the figures use another.`);
