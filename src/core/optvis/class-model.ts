@@ -16,7 +16,7 @@ import type { ConvNet } from '../convnet';
 import { type Objective, channel, classLogit, imageL2, neuron } from './objectives';
 import { fourierImage, pixelImage } from './param';
 import { standardTransforms } from './transforms';
-import { type YosinskiSettings, YOSINSKI_PRESETS, yosinskiRegularisers } from './regularisers';
+import { type YosinskiSettings, YOSINSKI_PRESETS, clipToRange, yosinskiRegularisers } from './regularisers';
 import { type RenderOptions, adam, normalisedAscent } from './render';
 
 /** What is visualised: a class logit, a channel's mean activation, or one neuron of a layer. */
@@ -93,7 +93,8 @@ export function classModel(net: ConvNet, settings: ClassModelSettings): RenderOp
     steps,
     param: () => pixelImage(net.inputShape, { range: net.inputRange, seed, sd: settings.noise ?? (settings.unit.kind === 'class' ? 0 : INNER_UNIT_NOISE) }),
     update: () => normalisedAscent(learningRate * (hi - lo)),
-    regularisers: yosinskiRegularisers(regularisers),
+    // A Fourier image stays in range through its sigmoid; pixels are clipped into it.
+    regularisers: [...yosinskiRegularisers(regularisers), clipToRange()],
   };
 }
 

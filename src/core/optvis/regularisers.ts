@@ -103,7 +103,7 @@ export interface YosinskiSettings {
   contributionPercentile: number;
 }
 
-/** The regularisers of one setting, in the order of their code (decay, blur, clipping), then clipping into the range. */
+/** The regularisers of one setting, in the order of their code: decay, blur, then the two clippings. */
 export function yosinskiRegularisers(s: YosinskiSettings): Regulariser[] {
-  return [l2Decay(s.decay), blurEvery(s.blurEvery, s.blurSigma), clipSmallNorm(s.normPercentile), clipSmallContribution(s.contributionPercentile), clipToRange()];
+  return [l2Decay(s.decay), blurEvery(s.blurEvery, s.blurSigma), clipSmallNorm(s.normPercentile), clipSmallContribution(s.contributionPercentile)];
 }
