@@ -50,6 +50,15 @@ test('filters: the shared scale is the layer’s largest weight, and the untrain
   expect(problems.list).toEqual([]);
 });
 
+test('filters of a grey network are drawn in grey, one per filter', async ({ page, problems }) => {
+  test.setTimeout(90_000);
+  const figure = await open(page, 'cnn-filters', `?input=${encodeURIComponent(JSON.stringify({ model: 'fashion-vgg', sample: 'test:0' }))}`);
+  const trained = figure.locator('figure[data-filters="trained"]');
+  await expect(trained).toContainText('32 filters of 3×3×1, drawn in grey', { timeout: 60_000 });
+  await expect(figure.locator('figure[data-filters="untrained"]')).toHaveAttribute('data-count', '32');
+  expect(problems.list).toEqual([]);
+});
+
 test('activation maps: every channel of the layer, and a ReLU keeps the sparsity of the convolution before it', async ({ page, problems }) => {
   test.setTimeout(90_000);
   const figure = await open(page, 'cnn-activation-maps', `${INPUT}&activations=${encodeURIComponent(JSON.stringify({ layer: 'relu2_1', scale: 'channel' }))}`);
