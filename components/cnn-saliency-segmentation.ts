@@ -207,9 +207,14 @@ export class CnnSaliencySegmentation extends LitElement {
       .table-wrap {
         overflow-x: auto;
       }
-      table th[scope='row'] {
+      table th[scope='row'],
+      table th[scope='col']:first-child {
         text-align: left;
         font-weight: normal;
+      }
+      .note {
+        font-size: 0.875rem;
+        margin: 0;
       }
       tr.best th,
       tr.best td {
@@ -486,7 +491,7 @@ export class CnnSaliencySegmentation extends LitElement {
         <li data-seed="background"><span class="swatch bg" aria-hidden="true"></span>Background (striped): ${bg} pixels (${pct(bg, n)})</li>
         <li data-seed="unknown"><span class="swatch unknown" aria-hidden="true"></span>Unknown (plain): ${unknown} pixels (${pct(unknown, n)})</li>
       </ul>
-      <p class="muted">${this.settings.hard
+      <p class="muted note">${this.settings.hard
         ? 'The cut keeps every seed as it is.'
         : 'The seeds start the colour models; the cut may relabel any pixel.'}</p>
     </figure>`;
