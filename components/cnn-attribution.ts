@@ -18,7 +18,7 @@ import {
   topRegions,
   upsampleMap,
 } from '../src/core/attribution/maps';
-import { explainableLayer } from '../src/core/attribution/pipeline';
+import { explainableLayer, explainedLayer } from '../src/core/attribution/pipeline';
 import { ATTRIBUTION_METHODS, isAttributionMethodId } from '../src/core/attribution/registry';
 import type { AttributionMap, AttributionMethod, AttributionOptions } from '../src/core/attribution/types';
 import { type RgbaImage, tensorToImage } from '../src/core/image';
@@ -73,6 +73,8 @@ export class CnnAttribution extends LitElement {
   @state() private input: RgbaImage | null = null;
   @state() private scores: ClassScores | null = null;
   @state() private map: AttributionMap | null = null;
+  /** The class and layer the map on show explains. */
+  private mapFor: { classIndex: number; layer: string | null } = { classIndex: 0, layer: null };
   @state() private view: ValueMap | null = null;
   @state() private readout: string[] = [];
   @state() private busy = false;
@@ -89,6 +91,16 @@ export class CnnAttribution extends LitElement {
     if (typeof saved['target'] === 'string') this.target = saved['target'];
     if (typeof saved['layer'] === 'string') this.layer = saved['layer'];
     void this.compute();
+  }
+
+  /**
+   * The map on show as plain data, at the method's own resolution (a layer's cells for the CAM family,
+   * before upsampling), with the class it explains and the layer chosen for methods that explain one
+   * (null for the others); null until a map is computed. For pages that embed the figure and read its
+   * numbers, and for the browser tests that check them.
+   */
+  get result(): { map: AttributionMap; classIndex: number; layer: string | null } | null {
+    return this.map && { map: this.map, ...this.mapFor };
   }
 
   private get methodDef(): AttributionMethod | null {
@@ -122,15 +134,9 @@ export class CnnAttribution extends LitElement {
       const scores = await classScores(net, image);
       const index = chosenClass(this.target, scores);
       const layer = method.needsLayer ? explainableLayer(net, this.layer) : undefined;
+      const input = { net, image, target: { kind: 'class', index } as const, layer, options: this.options, signal };
       const t0 = performance.now();
-      const map = await method.attribute({
-        net,
-        image,
-        target: { kind: 'class', index },
-        layer,
-        options: this.options,
-        signal,
-      });
+      const map = await method.attribute(input);
       const elapsed = performance.now() - t0;
       const [height, width] = net.inputShape;
       const full = map.width === width && map.height === height ? map : await upsampleMap(map, width, height);
@@ -144,6 +150,7 @@ export class CnnAttribution extends LitElement {
           `Energy inside the object mask: ${Math.round(energyInsideMask(full, mask) * 100)}%.`,
         );
       }
+      this.mapFor = { classIndex: index, layer: method.needsLayer ? explainedLayer(input) : null };
       Object.assign(this, { scores, map, view: full, readout: lines, input: shown, elapsed });
     } catch (err) {
       if (!signal.aborted) this.error = errorMessage(err);
