@@ -126,6 +126,8 @@ class Workbench extends EventTarget {
   /** Whether the workbench loaded the current network (and so disposes it), or a picker lent it. */
   private ownsNet = false;
   private run = 0;
+  /** Counts the reader's image choices, so that a network that finishes loading keeps one made meanwhile. */
+  private picks = 0;
   private started = false;
 
   private set(patch: Partial<WorkbenchState>): void {
@@ -175,6 +177,7 @@ class Workbench extends EventTarget {
   async selectModel(modelId: string, ref: string = this.state.sample?.ref ?? (this.state.sample ? OWN_IMAGE : 'test:0')): Promise<void> {
     const run = ++this.run;
     const shown = this.state.sample;
+    const picks = this.picks;
     this.set({ loading: true, error: null, modelId });
     try {
       await getEngine();
@@ -187,7 +190,8 @@ class Workbench extends EventTarget {
       if (run !== this.run) return net.dispose();
       this.dropNet();
       this.ownsNet = true;
-      this.set({ net, sample, loading: false });
+      // An image the reader picked while the network loaded is the one they want.
+      this.set({ net, sample: this.picks === picks ? sample : this.state.sample, loading: false });
       this.save();
     } catch (err) {
       if (run === this.run) this.set({ loading: false, error: `The network could not be loaded: ${errorMessage(err)}` });
@@ -216,6 +220,7 @@ class Workbench extends EventTarget {
 
   /** Studies another image, the reader's choice: later pages of the tab study it too (the picker remembers the reader's own). */
   useSample(sample: Sample): void {
+    this.picks++;
     this.set({ sample });
     this.save();
   }
