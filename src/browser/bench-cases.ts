@@ -13,6 +13,7 @@ import type { ConvNet } from '../core/convnet';
 import { loadProjectModel } from '../core/model-loader';
 import { generateScene } from '../core/data/scenes';
 import { segmentFromSaliency } from '../core/segmentation/grabcut';
+import { segmentationQuality } from '../core/segmentation/quality';
 import { activationMaps, layerProfile } from '../core/activation-maps';
 import { deadFilters } from '../core/features/dead-filters';
 import { topActivations, unitProjection } from '../core/features/top-patches';
@@ -63,7 +64,7 @@ export const BENCH_CASES: BenchCase[] = [
     },
   },
   ...attributionBenchCases(),
-  saliencySegmentationBenchCase(),
+  ...saliencySegmentationBenchCases(),
   ...insideTheNetworkBenchCases(),
   ...featureSpaceBenchCases(),
   ...optvisBenchCases(BENCH_MODELS),
@@ -100,31 +101,43 @@ function attributionBenchCases(): BenchCase[] {
 }
 
 /**
- * Saliency chapter: GrabCut from a saliency map with its defaults (Simonyan et
- * al.'s quantiles, λ = 50, at most 5 iterations) on a 64×64 scene. The map is
- * the object mask blurred by a 9×9 box, a stand-in that needs no network.
+ * Saliency chapter: GrabCut from a saliency map with the book's defaults (soft
+ * seeds, quantiles 97% / 50%, λ = 50, at most 5 iterations) on a 64×64 scene.
+ * The map is the object mask blurred by a 9×9 box, a stand-in that needs no
+ * network. Then one scene of the chapter's quality table on scenes-cnn: its five
+ * seed maps, their cuts and the two baselines.
  */
-function saliencySegmentationBenchCase(): BenchCase {
-  return {
-    id: 'saliency-segmentation-64',
-    description: 'GrabCut seeded by a saliency map (blurred object mask) on a 64×64 scene, default settings',
-    async setup() {
-      const scene = generateScene(1);
-      const { width, height, mask } = scene;
-      const saliency = new Float32Array(width * height);
-      for (let y = 0; y < height; y++) {
-        for (let x = 0; x < width; x++) {
-          let sum = 0;
-          for (let dy = -4; dy <= 4; dy++) {
-            for (let dx = -4; dx <= 4; dx++) sum += mask[Math.min(height - 1, Math.max(0, y + dy)) * width + Math.min(width - 1, Math.max(0, x + dx))]!;
+function saliencySegmentationBenchCases(): BenchCase[] {
+  return [
+    {
+      id: 'saliency-segmentation-64',
+      description: 'GrabCut seeded by a saliency map (blurred object mask) on a 64×64 scene, default settings',
+      async setup() {
+        const scene = generateScene(1);
+        const { width, height, mask } = scene;
+        const saliency = new Float32Array(width * height);
+        for (let y = 0; y < height; y++) {
+          for (let x = 0; x < width; x++) {
+            let sum = 0;
+            for (let dy = -4; dy <= 4; dy++) {
+              for (let dx = -4; dx <= 4; dx++) sum += mask[Math.min(height - 1, Math.max(0, y + dy)) * width + Math.min(width - 1, Math.max(0, x + dx))]!;
+            }
+            saliency[y * width + x] = sum / 81;
           }
-          saliency[y * width + x] = sum / 81;
         }
-      }
-      const image = { width, height, data: scene.data };
-      return { run: () => segmentFromSaliency({ image, saliency }), dispose() {} };
+        const image = { width, height, data: scene.data };
+        return { run: () => segmentFromSaliency({ image, saliency }), dispose() {} };
+      },
     },
-  };
+    {
+      id: 'scenes-cnn/segmentation-quality-scene',
+      description: 'one test scene of the segmentation quality table on scenes-cnn: five seed maps, five cuts, two baselines',
+      async setup() {
+        const net = await loadProjectModel('scenes-cnn', assetBase());
+        return { run: () => segmentationQuality({ net, count: 1 }), dispose: () => net.dispose() };
+      },
+    },
+  ];
 }
 
 /**

@@ -11,7 +11,7 @@
  */
 import type { Mask } from '../core/attribution/maps';
 import type { ConvNet } from '../core/convnet';
-import { SCENE_CLASSES, generateScene } from '../core/data/scenes';
+import { testScene } from '../core/data/scenes';
 import { errorMessage } from '../core/errors';
 import { type RgbaImage, toModelInput, toRgba } from '../core/image';
 import { PROJECT_MODELS, loadProjectModel } from '../core/model-loader';
@@ -46,8 +46,6 @@ export interface WorkbenchState {
 
 /** The network figures start on: the colour model, whose scenes have object masks. */
 export const DEFAULT_MODEL = 'scenes-cnn';
-/** First test seed of the scenes, as in scripts/lib/datasets.ts: the test scenes are never trained on. */
-const SCENE_TEST_SEED_OFFSET = 1_000_000;
 /** URL parameter holding the page's input. */
 const URL_KEY = 'input';
 
@@ -81,7 +79,7 @@ export async function testSample(modelId: string, index: number): Promise<Sample
     const data = (canvas as HTMLCanvasElement).getContext('2d')!.getImageData(x, y, 28, 28).data;
     return { image: { width: 28, height: 28, channels: 4, data }, title: `test image ${index}`, label: labels[index], ref: `test:${index}` };
   }
-  const scene = generateScene(SCENE_TEST_SEED_OFFSET + index, { label: index % SCENE_CLASSES.length });
+  const scene = testScene(index);
   return {
     image: toRgba({ width: scene.width, height: scene.height, channels: 3, data: scene.data.map((v) => v * 255) }),
     title: `test scene ${index}`,
