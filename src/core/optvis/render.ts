@@ -16,6 +16,7 @@
  * abort or error.
  */
 import type { ConvNet } from '../convnet';
+import { yieldToEventLoop } from '../features/image-set';
 import { mixSeed, mulberry32 } from '../random';
 import { tf, type Tensor4D } from '../tf';
 import type { Objective } from './objectives';
@@ -152,11 +153,6 @@ export interface RenderResult {
   history: number[];
   /** Whether the run stopped early because its signal aborted. */
   aborted: boolean;
-}
-
-/** Lets the event loop run between steps; not tf.nextFrame, whose requestAnimationFrame adds a frame to each step. */
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 async function readImage(param: ImageParam): Promise<RenderedImage> {
