@@ -43,6 +43,7 @@ let serial = 0;
  * @slot question - The question.
  * @slot choice - One possible answer (repeat for each); without any, the reader types a number.
  * @slot explanation - Why the answer is right, shown once the reader has answered.
+ * @fires cnn-predict-answer - The reader checked an answer; `detail.correct` says whether it was right.
  */
 @customElement('cnn-predict')
 export class CnnPredict extends LitElement {

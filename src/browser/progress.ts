@@ -72,3 +72,35 @@ export function resetProgress(): void {
   }
   window.dispatchEvent(new CustomEvent(PROGRESS_EVENT));
 }
+
+/**
+ * Counts each `h2` section of `article` as read once the reader has scrolled
+ * to its end (the next section's heading, or the end of the article, is in
+ * view). Returns the function that stops watching.
+ */
+export function trackSectionsRead(article: HTMLElement): () => void {
+  const headings = [...article.querySelectorAll<HTMLHeadingElement>('h2[id]')];
+  const done = new Set(readProgress()[chapterKey()]?.sections ?? []);
+  let frame = 0;
+  const check = () => {
+    frame = 0;
+    headings.forEach((h, i) => {
+      if (done.has(h.id)) return;
+      const end = headings[i + 1]?.getBoundingClientRect().top ?? article.getBoundingClientRect().bottom;
+      if (end > innerHeight) return;
+      done.add(h.id);
+      markDone('sections', h.id);
+    });
+  };
+  const schedule = () => {
+    frame ||= requestAnimationFrame(check);
+  };
+  addEventListener('scroll', schedule, { passive: true });
+  addEventListener('resize', schedule);
+  schedule();
+  return () => {
+    removeEventListener('scroll', schedule);
+    removeEventListener('resize', schedule);
+    cancelAnimationFrame(frame);
+  };
+}
