@@ -97,7 +97,7 @@ test('editing a cell updates every result, and the URL keeps the state', async (
   // A link to this view restores it.
   await openChapter(page, new URL(page.url()).search);
   await expectTables(page, x, EXAMPLE_R);
-  await page.getByRole('button', { name: 'Reset' }).click();
+  await page.getByRole('button', { name: 'Reset', exact: true }).click();
   await expectTables(page, EXAMPLE_X, EXAMPLE_R);
   await expect(page).not.toHaveURL(/relu=/);
 });
@@ -176,7 +176,7 @@ test('works with the keyboard alone', async ({ page }) => {
   await page.keyboard.press('Enter'); // down to row 3
   await expect(page.getByRole('textbox', { name: 'Forward input x, row 3, column 1' })).toBeFocused();
   // The buttons are reachable with Tab and work with Enter.
-  const reset = page.getByRole('button', { name: 'Reset' });
+  const reset = page.getByRole('button', { name: 'Reset', exact: true });
   await reset.focus();
   await page.keyboard.press('Enter');
   await expectTables(page, EXAMPLE_X, EXAMPLE_R);
