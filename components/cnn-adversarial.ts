@@ -24,7 +24,7 @@ import './cnn-heatmap';
 import './cnn-input-bar';
 import './cnn-line-chart';
 import type { LineSeries } from './cnn-line-chart';
-import { baseStyles, controlRowStyles, numberTableStyles } from './theme';
+import { baseStyles, controlRowStyles, runButtonStyles, numberTableStyles } from './theme';
 import { errorMessage } from '../src/core/errors';
 
 /** The settings in pixel levels (1/255 of the input range), from ADVERSARIAL_DEFAULTS (Kurakin et al. 2016, §2.2). */
@@ -62,6 +62,7 @@ export class CnnAdversarial extends LitElement {
   static override styles = [
     baseStyles,
     numberTableStyles,
+    runButtonStyles,
     controlRowStyles,
     css`
       input[type='number'] {
@@ -70,16 +71,6 @@ export class CnnAdversarial extends LitElement {
         border: 1px solid var(--_border);
         border-radius: 6px;
         background: var(--itc-bg, #fff);
-      }
-      .buttons {
-        display: flex;
-        flex-wrap: wrap;
-        gap: 0.5rem;
-      }
-      /* aria-disabled, not disabled: a button keeps the keyboard's focus when it cannot act for a moment. */
-      button[aria-disabled='true'] {
-        cursor: default;
-        opacity: 0.5;
       }
       .images {
         display: grid;

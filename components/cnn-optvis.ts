@@ -25,7 +25,7 @@ import { RunSlot } from './run-slot';
 import { WorkbenchLink } from './workbench-link';
 import './cnn-heatmap';
 import './cnn-input-bar';
-import { baseStyles, controlRowStyles } from './theme';
+import { baseStyles, controlRowStyles, runButtonStyles } from './theme';
 import { errorMessage } from '../src/core/errors';
 
 type Phase = 'idle' | 'running' | 'paused' | 'done' | 'cancelled';
@@ -43,6 +43,7 @@ export class CnnOptvis extends LitElement {
   static override styles = [
     baseStyles,
     controlRowStyles,
+    runButtonStyles,
     css`
       input[type='number'] {
         width: 6rem;
@@ -58,16 +59,6 @@ export class CnnOptvis extends LitElement {
       }
       legend {
         font-size: 0.875rem;
-      }
-      .buttons {
-        display: flex;
-        flex-wrap: wrap;
-        gap: 0.5rem;
-      }
-      /* aria-disabled, not disabled: a button keeps the keyboard's focus when it cannot act for a moment. */
-      button[aria-disabled='true'] {
-        cursor: default;
-        opacity: 0.5;
       }
       .result {
         display: grid;

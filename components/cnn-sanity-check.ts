@@ -27,7 +27,7 @@ import { WorkbenchLink } from './workbench-link';
 import './cnn-input-bar';
 import './cnn-line-chart';
 import type { LineSeries } from './cnn-line-chart';
-import { baseStyles, numberTableStyles } from './theme';
+import { baseStyles, numberTableStyles, runButtonStyles } from './theme';
 import { errorMessage } from '../src/core/errors';
 
 /** The methods of Adebayo et al.'s Figure 2 that the registry has: gradient, guided backprop, Grad-CAM. */
@@ -59,17 +59,10 @@ export class CnnSanityCheck extends LitElement {
   static override styles = [
     baseStyles,
     numberTableStyles,
+    runButtonStyles,
     css`
       .buttons {
-        display: flex;
-        flex-wrap: wrap;
-        gap: 0.5rem;
         margin-bottom: 0.5rem;
-      }
-      /* aria-disabled, not disabled: a button keeps the keyboard's focus when it cannot act for a moment. */
-      button[aria-disabled='true'] {
-        cursor: default;
-        opacity: 0.5;
       }
       fieldset.mode {
         border: 1px solid var(--_border);

@@ -89,6 +89,20 @@ export const controlRowStyles = css`
   }
 `;
 
+/** The Run / Pause / Cancel row of a figure with long runs. */
+export const runButtonStyles = css`
+  .buttons {
+    display: flex;
+    flex-wrap: wrap;
+    gap: 0.5rem;
+  }
+  /* aria-disabled, not disabled: a button keeps the keyboard's focus when it cannot act for a moment. */
+  button[aria-disabled='true'] {
+    cursor: default;
+    opacity: 0.5;
+  }
+`;
+
 /** Tables of numbers: ruled cells, figures right-aligned in tabular digits. */
 export const numberTableStyles = css`
   table {
