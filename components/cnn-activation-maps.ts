@@ -16,6 +16,7 @@ import { formatNumber } from '../src/core/format';
 import type { RgbaImage } from '../src/core/image';
 import { mosaic } from '../src/core/mosaic';
 import { paint, savePng } from './canvas';
+import { layerSelect } from './layer-select';
 import { RunSlot } from './run-slot';
 import { WorkbenchLink } from './workbench-link';
 import './cnn-input-bar';
@@ -222,12 +223,7 @@ export class CnnActivationMaps extends LitElement {
       ${error ? html`<p class="error" role="alert">${error}</p>` : nothing}
       ${net && this.layers.length
         ? html`<div class="controls">
-            <label
-              >Layer
-              <select @change=${(e: Event) => this.choose({ layer: (e.target as HTMLSelectElement).value })}>
-                ${this.layers.map((l) => html`<option value=${l} ?selected=${l === layer}>${l}</option>`)}
-              </select>
-            </label>
+            ${layerSelect(this.layers, layer, (l) => this.choose({ layer: l }))}
             <label
               >Scale
               <select @change=${(e: Event) => this.choose({ scale: (e.target as HTMLSelectElement).value as MapScale })}>

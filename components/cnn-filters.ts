@@ -18,6 +18,7 @@ import { mosaic, valuesToRgba } from '../src/core/mosaic';
 import { type UntrainedCopy, untrainedCopy } from '../src/core/untrained-copy';
 import type { ConvNet } from '../src/core/convnet';
 import { paint, savePng } from './canvas';
+import { layerSelect } from './layer-select';
 import { RunSlot } from './run-slot';
 import { WorkbenchLink } from './workbench-link';
 import './cnn-input-bar';
@@ -215,12 +216,7 @@ export class CnnFilters extends LitElement {
       ${error ? html`<p class="error" role="alert">${error}</p>` : nothing}
       ${net && this.layers.length
         ? html`<div class="controls">
-            <label
-              >Layer
-              <select @change=${(e: Event) => this.choose({ layer: (e.target as HTMLSelectElement).value })}>
-                ${this.layers.map((l) => html`<option value=${l} ?selected=${l === layer}>${l}</option>`)}
-              </select>
-            </label>
+            ${layerSelect(this.layers, layer, (l) => this.choose({ layer: l }))}
             <label
               >Grey levels
               <select @change=${(e: Event) => this.choose({ scale: (e.target as HTMLSelectElement).value as FilterScale })}>

@@ -17,6 +17,7 @@ import { datasetFor, testImages } from '../src/browser/test-set';
 import { readUrlState, writeUrlState } from '../src/browser/url-state';
 import { sampleTensor } from '../src/browser/workbench';
 import type { ValueMap } from './cnn-heatmap';
+import { layerSelect } from './layer-select';
 import { RunSlot } from './run-slot';
 import { WorkbenchLink } from './workbench-link';
 import './cnn-heatmap';
@@ -209,12 +210,7 @@ export class CnnOcclusion extends LitElement {
               ${net.classNames.map((name, i) => html`<option value=${i} ?selected=${s.target === String(i)}>${name}</option>`)}
             </select></label
           >`
-        : html`<label
-              >Layer
-              <select @change=${(e: Event) => this.change({ layer: (e.target as HTMLSelectElement).value, channel: 0 })}>
-                ${net.convLayers.map((l) => html`<option value=${l} ?selected=${l === layer}>${l}</option>`)}
-              </select></label
-            >
+        : html`${layerSelect(net.convLayers, layer, (l) => this.change({ layer: l, channel: 0 }))}
             ${number(`Channel (0–${depth - 1})`, 'channel', depth - 1, 0)}`}
     </div>`;
   }

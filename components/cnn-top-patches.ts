@@ -22,6 +22,7 @@ import { drawBox, valuesToRgba } from '../src/core/mosaic';
 import { cropHwc, fieldGeometry } from '../src/core/receptive-field';
 import { tf, type Tensor4D } from '../src/core/tf';
 import { paint, savePng } from './canvas';
+import { layerSelect } from './layer-select';
 import { RunSlot } from './run-slot';
 import { WorkbenchLink } from './workbench-link';
 import './cnn-input-bar';
@@ -301,12 +302,7 @@ export class CnnTopPatches extends LitElement {
       ${error ? html`<p class="error" role="alert">${error}</p>` : nothing}
       ${net && layer
         ? html`<div class="controls">
-            <label
-              >Layer
-              <select @change=${(e: Event) => this.choose({ layer: (e.target as HTMLSelectElement).value })}>
-                ${this.layers.map((l) => html`<option value=${l} ?selected=${l === layer}>${l}</option>`)}
-              </select>
-            </label>
+            ${layerSelect(this.layers, layer, (l) => this.choose({ layer: l }))}
             <label
               >Channel (0–${channels - 1})
               <input
