@@ -179,7 +179,6 @@ test('the segmentation follows the class explained', async ({ page, problems }) 
 });
 
 test('the segmentation quality table recomputes live, cancels, and shows a failure case', async ({ page, problems }) => {
-  test.skip(!SCENES, 'the table needs the scenes network');
   const figure = await openFigure(page, 'cnn-saliency-segmentation#segmentation');
   const status = figure.locator('.table-status');
   const size = figure.getByRole('combobox', { name: 'Test scenes' });
