@@ -50,6 +50,7 @@ export const REFERENCES: readonly Reference[] = [
   { authors: 'A. Mahendran, A. Vedaldi', title: 'Understanding Deep Image Representations by Inverting Them', venue: 'CVPR', year: 2015, url: 'https://arxiv.org/abs/1412.0035' },
   { authors: 'A. Mordvintsev, C. Olah, M. Tyka', title: 'Inceptionism: Going Deeper into Neural Networks', venue: 'Google Research blog', year: 2015, url: 'https://research.google/blog/inceptionism-going-deeper-into-neural-networks/' },
   { authors: 'C. Olah, A. Mordvintsev, L. Schubert', title: 'Feature Visualization', venue: 'Distill', year: 2017, url: 'https://distill.pub/2017/feature-visualization/' },
+  { authors: 'C. Olah, N. Cammarata, L. Schubert, G. Goh, M. Petrov, S. Carter', title: 'Zoom In: An Introduction to Circuits', venue: 'Distill', year: 2020, url: 'https://distill.pub/2020/circuits/zoom-in/' },
 ];
 
 const normalise = (text: string) => text.toLowerCase().replace(/[*_\s]+/g, ' ');
