@@ -40,4 +40,5 @@ export const GLOSSARY: readonly GlossaryTerm[] = [
   { term: 'Occlusion map', definition: 'How much a class probability or an activation drops when a patch of the image is covered, for every position of the patch.', chapter: 'occlusion-and-feature-space' },
   { term: 't-SNE', definition: 'A non-linear map of high-dimensional points to the plane that keeps near neighbours near; distances between far clusters mean little.', chapter: 'occlusion-and-feature-space' },
   { term: 'Feature visualisation', definition: 'An image optimised to excite a unit, a channel or a class, starting from noise, with transforms and a parameterisation that keep it natural.', chapter: 'images-by-optimisation' },
+  { term: 'Circuit', definition: 'A unit together with the channels of the previous layer it reads and the weights that connect them: channels with large positive weights excite it, large negative ones inhibit it (Olah et al. 2020).', chapter: 'images-by-optimisation' },
 ];
