@@ -1,0 +1,275 @@
+/**
+ * `<cnn-circuit>`: how a unit is built from the previous convolution (Olah et al. 2020, "Zoom In"). For the
+ * chosen layer and unit, the previous channels with the strongest positive and negative weights into it
+ * (each kernel slice summarised by its sum, see src/core/circuits.ts), each with its 3×3 (or other) weights
+ * as a diverging grid and numbers, and each drawn by its own feature visualisation beside the unit's.
+ * The visualisations render one after another, yielding between steps, with progress and cancel. With an
+ * `id`, the layer and unit are kept in the URL; a value the network cannot use falls back with a notice.
+ */
+import { LitElement, css, html, nothing } from 'lit';
+import { customElement, state } from 'lit/decorators.js';
+import { readUrlState, writeUrlState } from '../src/browser/url-state';
+import { type Circuit, type CircuitWeight, circuit, circuitLayers } from '../src/core/circuits';
+import { applyColormap, autoScale } from '../src/core/colormap';
+import type { ConvNet } from '../src/core/convnet';
+import { errorMessage } from '../src/core/errors';
+import { formatNumber } from '../src/core/format';
+import { type RgbaImage, toRgba } from '../src/core/image';
+import { channel } from '../src/core/optvis/objectives';
+import { type RenderedImage, render } from '../src/core/optvis/render';
+import { layerSelect } from './layer-select';
+import { RunSlot } from './run-slot';
+import { WorkbenchLink } from './workbench-link';
+import './cnn-heatmap';
+import './cnn-input-bar';
+import { baseStyles, controlRowStyles, runButtonStyles } from './theme';
+
+/** Steps of each short feature visualisation: enough for a channel's pattern to form on the book's networks. */
+export const CIRCUIT_RENDER_STEPS = 48;
+
+function display(image: RenderedImage, net: ConvNet): RgbaImage {
+  const [lo, hi] = net.inputRange;
+  const { width, height, channels } = image;
+  return toRgba({ width, height, channels: channels as 1 | 3, data: image.data.map((v) => ((v - lo) / (hi - lo)) * 255) });
+}
+
+/** A kernel slice's weights, row by row, as text. */
+function kernelText(w: CircuitWeight, width: number): string {
+  const rows: string[] = [];
+  for (let y = 0; y < w.kernel.length / width; y++) rows.push(Array.from(w.kernel.slice(y * width, (y + 1) * width), (v) => formatNumber(v)).join(', '));
+  return rows.join('; ');
+}
+
+/**
+ * @summary How a unit is built: its strongest positive and negative weights from the previous layer's channels, each with its feature visualisation.
+ */
+@customElement('cnn-circuit')
+export class CnnCircuit extends LitElement {
+  static override styles = [
+    baseStyles,
+    controlRowStyles,
+    runButtonStyles,
+    css`
+      .cards {
+        display: grid;
+        grid-template-columns: repeat(auto-fill, minmax(9.5rem, 1fr));
+        gap: 0.75rem;
+        --cnn-heatmap-size: 128px;
+      }
+      figure {
+        margin: 0;
+        font-size: 0.875rem;
+      }
+      .grid {
+        display: inline-grid;
+        gap: 1px;
+        margin: 0.3rem 0;
+      }
+      .grid span {
+        width: 0.9rem;
+        height: 0.9rem;
+      }
+      input[type='number'] {
+        width: 5rem;
+      }
+      .status {
+        font-size: 0.875rem;
+        min-height: 1.3rem;
+      }
+    `,
+  ];
+
+  @state() private layer = '';
+  @state() private unit = 0;
+  @state() private result: Circuit | null = null;
+  /** Feature visualisations by key ('unit' or the previous channel's index). */
+  @state() private pictures: Record<string, RgbaImage> = {};
+  @state() private progress = '';
+  @state() private running = false;
+  @state() private error: string | null = null;
+  @state() private notice: string | null = null;
+
+  private saved: Record<string, unknown> | undefined;
+  private readonly runs = new RunSlot();
+  private readonly workbench = new WorkbenchLink(this, () => void this.compute(), [this.runs]);
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.saved = this.id ? (readUrlState(this.id) as Record<string, unknown> | undefined) : undefined;
+    void this.compute();
+  }
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.runs.drop();
+  }
+
+  private get layers(): string[] {
+    const net = this.workbench.state.net;
+    return net ? circuitLayers(net) : [];
+  }
+
+  /** Applies the URL's layer and unit once the network is known, falling back with a notice. */
+  private applySaved(net: ConvNet): void {
+    const saved = this.saved;
+    if (!saved) return;
+    this.saved = undefined;
+    const bad: string[] = [];
+    const layers = circuitLayers(net);
+    if (typeof saved['layer'] === 'string' && layers.includes(saved['layer'])) this.layer = saved['layer'];
+    else if (saved['layer'] !== undefined) bad.push(`layer '${String(saved['layer'])}'`);
+    const layer = this.layer || layers[layers.length - 1] || '';
+    const count = layer ? net.layerWeights!(layer)[0]!.shape[3]! : 0;
+    const unit = Number(saved['unit']);
+    if (Number.isInteger(unit) && unit >= 0 && unit < count) this.unit = unit;
+    else if (saved['unit'] !== undefined) bad.push(`unit '${String(saved['unit'])}'`);
+    if (bad.length) this.notice = `The link's ${bad.join(' and ')} cannot be used on ${net.title}; the default is shown.`;
+  }
+
+  private async compute(): Promise<void> {
+    const net = this.workbench.state.net;
+    this.runs.abort();
+    this.running = false;
+    if (!net) return;
+    this.applySaved(net);
+    const layers = this.layers;
+    if (!layers.length) {
+      Object.assign(this, { result: null, error: `${net.title} has no convolution after another whose weights can be read, so it has no circuits.` });
+      return;
+    }
+    if (!layers.includes(this.layer)) this.layer = layers[layers.length - 1]!;
+    const signal = this.runs.start();
+    try {
+      const result = await circuit(net, this.layer, this.unit);
+      if (signal.aborted) return;
+      Object.assign(this, { result, pictures: {}, error: null, progress: '' });
+      await this.visualise(net, result, signal);
+    } catch (err) {
+      if (!signal.aborted) this.error = errorMessage(err);
+    }
+  }
+
+  /** The unit's and each shown channel's feature visualisation, one after another. */
+  private async visualise(net: ConvNet, c: Circuit, signal: AbortSignal): Promise<void> {
+    const jobs: [string, string, number, string][] = [
+      ['unit', c.layer, c.unit, `unit ${c.unit} of ${c.layer}`],
+      ...[...c.positive, ...c.negative].map((w): [string, string, number, string] => [String(w.channel), c.previous, w.channel, `channel ${w.channel} of ${c.previous}`]),
+    ];
+    this.running = true;
+    try {
+      for (const [i, [key, layer, index, label]] of jobs.entries()) {
+        const out = await render(net, {
+          objective: channel(layer, index),
+          steps: CIRCUIT_RENDER_STEPS,
+          seed: 1,
+          signal,
+          onStep: ({ step }) => {
+            if (this.runs.isCurrent(signal)) this.progress = `Visualising ${label}: step ${step} of ${CIRCUIT_RENDER_STEPS} (picture ${i + 1} of ${jobs.length}).`;
+          },
+        });
+        if (out.aborted || signal.aborted) {
+          if (this.runs.isCurrent(signal)) this.progress = `Cancelled after ${i} of ${jobs.length} pictures.`;
+          return;
+        }
+        this.pictures = { ...this.pictures, [key]: display(out.image, net) };
+      }
+      this.progress = `All ${jobs.length} pictures rendered (${CIRCUIT_RENDER_STEPS} steps each).`;
+    } finally {
+      if (this.runs.isCurrent(signal)) this.running = false;
+    }
+  }
+
+  private choose(patch: { layer?: string; unit?: number }): void {
+    Object.assign(this, patch, { notice: null });
+    if (this.id) writeUrlState(this.id, { layer: this.layer, unit: this.unit });
+    void this.compute();
+  }
+
+  private units(): number {
+    const net = this.workbench.state.net;
+    return net && this.layer && this.layers.includes(this.layer) ? net.layerWeights!(this.layer)[0]!.shape[3]! : 0;
+  }
+
+  private card(c: Circuit, w: CircuitWeight, sign: string) {
+    const scale = autoScale(
+      c.weights.flatMap((x) => Array.from(x.kernel)),
+      true,
+    );
+    const colours = applyColormap(w.kernel, 'puor', scale);
+    const pic = this.pictures[String(w.channel)];
+    return html`<figure data-channel=${w.channel} data-strength=${w.strength} data-sign=${sign}>
+      ${pic
+        ? html`<cnn-heatmap .image=${pic} .map=${null} label=${`Channel ${w.channel} of ${c.previous}`} no-controls></cnn-heatmap>`
+        : html`<p>Channel ${w.channel}: waiting to be drawn.</p>`}
+      <figcaption>
+        Channel ${w.channel}: s = ${formatNumber(w.strength)}
+        <div
+          class="grid"
+          role="img"
+          aria-label=${`Weights W[:,:,${w.channel},${c.unit}], by row: ${kernelText(w, c.width)}`}
+          style=${`grid-template-columns: repeat(${c.width}, 0.9rem)`}
+        >
+          ${Array.from(w.kernel, (_, p) => html`<span style=${`background: rgb(${colours[p * 4]}, ${colours[p * 4 + 1]}, ${colours[p * 4 + 2]})`}></span>`)}
+        </div>
+        <div data-kernel>${kernelText(w, c.width)}</div>
+      </figcaption>
+    </figure>`;
+  }
+
+  override render() {
+    const { net, loading, error } = this.workbench.state;
+    const c = this.result;
+    const count = this.units();
+    return html`<div class="panel" aria-busy=${this.running ? 'true' : 'false'}>
+      <cnn-input-bar></cnn-input-bar>
+      ${error ? html`<p class="error" role="alert">${error}</p>` : nothing}
+      ${this.notice ? html`<p class="notice" role="status">${this.notice}</p>` : nothing}
+      ${net && this.layers.length
+        ? html`<div class="controls">
+            ${layerSelect(this.layers, this.layer, (l) => this.choose({ layer: l, unit: 0 }))}
+            <label
+              >Unit (0–${count - 1})
+              <input
+                type="number"
+                min="0"
+                max=${count - 1}
+                .value=${String(this.unit)}
+                @change=${(e: Event) => {
+                  const v = Number((e.target as HTMLInputElement).value);
+                  if (Number.isInteger(v) && v >= 0 && v < count) this.choose({ unit: v });
+                  else this.error = `Unit ${(e.target as HTMLInputElement).value} is not a channel of ${this.layer} (0 to ${count - 1}).`;
+                }}
+            /></label>
+            <button type="button" class="run" ?disabled=${!this.running} @click=${() => this.runs.abort()}>Cancel</button>
+          </div>`
+        : nothing}
+      <p class="status" role="status" aria-live="polite">${loading ? 'Loading the network…' : this.progress}</p>
+      ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
+      ${c
+        ? html`<p data-circuit=${`${c.layer}:${c.unit}`}>
+              Unit ${c.unit} of ${c.layer} reads the ${c.weights.length} output channels of ${c.previous}${c.between.length ? html` (across ${c.between.join(', ')}, which act on each channel alone)` : nothing}
+              through ${c.height}×${c.width} kernel slices W[:,:,i,${c.unit}]; each is summarised by s<sub>i</sub> = Σ<sub>y,x</sub> W[y,x,i,${c.unit}].
+              ${c.bias !== null ? html`Bias ${formatNumber(c.bias)}.` : nothing} Weight colours: purple negative, white zero, orange positive.
+            </p>
+            <div class="cards">
+              <figure data-unit>
+                ${this.pictures['unit']
+                  ? html`<cnn-heatmap .image=${this.pictures['unit']} .map=${null} label=${`Unit ${c.unit} of ${c.layer}`} no-controls></cnn-heatmap>`
+                  : html`<p>The unit: waiting to be drawn.</p>`}
+                <figcaption>The unit: ${c.layer}, channel ${c.unit}</figcaption>
+              </figure>
+            </div>
+            <h4>Strongest positive weights (excite the unit)</h4>
+            <div class="cards" data-list="positive">${c.positive.length ? c.positive.map((w) => this.card(c, w, 'positive')) : html`<p>None is positive.</p>`}</div>
+            <h4>Strongest negative weights (inhibit the unit)</h4>
+            <div class="cards" data-list="negative">${c.negative.length ? c.negative.map((w) => this.card(c, w, 'negative')) : html`<p>None is negative.</p>`}</div>`
+        : nothing}
+    </div>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'cnn-circuit': CnnCircuit;
+  }
+}
