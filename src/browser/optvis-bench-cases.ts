@@ -5,6 +5,7 @@
  * search of the test subset for its starts, then 4 facets of 10 steps). DeepDream also runs
  * one octave on a 256×256 copy of the scene (the chapter's goal: under 10 s).
  */
+import { circuit, circuitLayers } from '../core/circuits';
 import { loadProjectModel } from '../core/model-loader';
 import { OPTVIS_TECHNIQUES, type Settings, defaultSettings } from '../core/optvis/registry';
 import { tf, type Tensor4D } from '../core/tf';
@@ -34,6 +35,19 @@ function optvisCase(modelId: string, techniqueId: string, label: string, overrid
   };
 }
 
+/** The circuit of unit 0 of the network's last convolution that has one: reading its weights and ranking them. */
+function circuitCase(modelId: string): BenchCase {
+  return {
+    id: `${modelId}/circuit`,
+    description: `Circuit (Olah et al. 2020) of unit 0 of the last convolution of ${modelId} with a previous one: kernel slices, sums, ranking`,
+    async setup(): Promise<BenchWorkload> {
+      const net = await loadProjectModel(modelId, assetBase());
+      const layer = circuitLayers(net).at(-1)!;
+      return { run: () => circuit(net, layer, 0), dispose: () => net.dispose() };
+    },
+  };
+}
+
 /** Every optimisation technique on each network, and DeepDream at 256×256 on the scenes. */
 export function optvisBenchCases(models: readonly string[]): BenchCase[] {
   const dreamOctave = { octaves: 1, steps: STEPS };
@@ -46,6 +60,7 @@ export function optvisBenchCases(models: readonly string[]): BenchCase[] {
       optvisCase(m, 'inversion', 'inversion', { steps: STEPS }),
       optvisCase(m, 'deep-dream', 'deep-dream', dreamOctave),
       optvisCase(m, 'multifaceted', 'multifaceted', { facets: 4, steps: STEPS }),
+      circuitCase(m),
     ]),
     optvisCase('scenes-cnn', 'deep-dream', 'deep-dream-256', { ...dreamOctave, size: '256' }),
   ];

@@ -82,3 +82,29 @@ describe.each(NODE_BACKENDS)('circuits on %s', (backend) => {
     colour.dispose();
   });
 });
+
+describe('circuits of the scenes network', () => {
+  beforeAll(() => useBackend('cpu'));
+
+  it('traces each later convolution to the one before, and sums the stored kernel slices', async () => {
+    const { loadTrained } = await import('./trained');
+    const net = await loadTrained('scenes-cnn');
+    const layers = circuitLayers(net);
+    expect(layers.length).toBeGreaterThan(0);
+    const layer = layers.at(-1)!;
+    const c = await expectNoLeak(() => circuit(net, layer, 3));
+    const kernel = net.layerWeights!(layer)[0]!;
+    const [h, w, inC, outC] = kernel.shape as number[];
+    const raw = await kernel.data();
+    expect(c.weights.length).toBe(inC);
+    for (const x of c.weights) {
+      let sum = 0;
+      for (let p = 0; p < h! * w!; p++) sum += raw[(p * inC! + x.channel) * outC! + 3]!;
+      expect(x.strength).toBeCloseTo(sum, 5);
+    }
+    const prev = net.layers.find((l) => l.name === c.previous)!;
+    expect(prev.kind).toBe('conv');
+    expect(prev.outputShape.at(-1)).toBe(inC);
+    net.dispose();
+  });
+});
