@@ -16,7 +16,7 @@ import { errorMessage } from '../src/core/errors';
 import { formatNumber } from '../src/core/format';
 import { type RgbaImage, toRgba } from '../src/core/image';
 import { channel } from '../src/core/optvis/objectives';
-import { type RenderedImage, render } from '../src/core/optvis/render';
+import { type RenderedImage, render as renderFeature } from '../src/core/optvis/render';
 import { layerSelect } from './layer-select';
 import { RunSlot } from './run-slot';
 import { WorkbenchLink } from './workbench-link';
@@ -158,7 +158,7 @@ export class CnnCircuit extends LitElement {
     this.running = true;
     try {
       for (const [i, [key, layer, index, label]] of jobs.entries()) {
-        const out = await render(net, {
+        const out = await renderFeature(net, {
           objective: channel(layer, index),
           steps: CIRCUIT_RENDER_STEPS,
           seed: 1,
