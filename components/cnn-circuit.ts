@@ -33,6 +33,14 @@ function display(image: RenderedImage, net: ConvNet): RgbaImage {
   return toRgba({ width, height, channels: channels as 1 | 3, data: image.data.map((v) => ((v - lo) / (hi - lo)) * 255) });
 }
 
+/** One diverging scale for every weight into the unit, so slices can be compared by colour. */
+function weightScale(c: Circuit) {
+  return autoScale(
+    c.weights.flatMap((x) => Array.from(x.kernel)),
+    true,
+  );
+}
+
 /** A kernel slice's weights, row by row, as text. */
 function kernelText(w: CircuitWeight, width: number): string {
   const rows: string[] = [];
@@ -191,11 +199,7 @@ export class CnnCircuit extends LitElement {
   }
 
   private card(c: Circuit, w: CircuitWeight, sign: string) {
-    const scale = autoScale(
-      c.weights.flatMap((x) => Array.from(x.kernel)),
-      true,
-    );
-    const colours = applyColormap(w.kernel, 'puor', scale);
+    const colours = applyColormap(w.kernel, 'puor', weightScale(c));
     const pic = this.pictures[String(w.channel)];
     return html`<figure data-channel=${w.channel} data-strength=${w.strength} data-sign=${sign}>
       ${pic
@@ -249,7 +253,7 @@ export class CnnCircuit extends LitElement {
         ? html`<p data-circuit=${`${c.layer}:${c.unit}`}>
               Unit ${c.unit} of ${c.layer} reads the ${c.weights.length} output channels of ${c.previous}${c.between.length ? html` (across ${c.between.join(', ')}, which act on each channel alone)` : nothing}
               through ${c.height}×${c.width} kernel slices W[:,:,i,${c.unit}]; each is summarised by s<sub>i</sub> = Σ<sub>y,x</sub> W[y,x,i,${c.unit}].
-              ${c.bias !== null ? html`Bias ${formatNumber(c.bias)}.` : nothing} Weight colours: purple negative, white zero, orange positive.
+              ${c.bias !== null ? html`Bias ${formatNumber(c.bias)}.` : nothing} Weight colours: purple negative, white zero, orange positive, one scale for all of the unit's weights (±${formatNumber(weightScale(c).max)}).
             </p>
             <div class="cards">
               <figure data-unit>
