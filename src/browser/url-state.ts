@@ -102,3 +102,50 @@ export function readUrlFields(key: string, what: string, checks: Record<string, 
   }
   return Object.fromEntries(valid);
 }
+
+/** A whole number from `min` to `max` (a fraction or a number past the range is rejected, never rounded or capped). */
+export const intIn =
+  (min: number, max: number): FieldCheck =>
+  (v) =>
+    Number.isInteger(v) && (v as number) >= min && (v as number) <= max;
+
+/** A finite number from `min` to `max` (a number past the range is rejected, never capped). */
+export const numberIn =
+  (min: number, max: number): FieldCheck =>
+  (v) =>
+    typeof v === 'number' && Number.isFinite(v) && v >= min && v <= max;
+
+/** An index as text ("3") below `count`, or "" for the figure's default. */
+export const indexTextBelow =
+  (count: number): FieldCheck =>
+  (v) =>
+    v === '' || (indexText(v) && Number(v) < count);
+
+/** The fields of `fields` that fail their check in `checks`, as [field, value]; fields without a check pass. */
+export function badFields(fields: Record<string, unknown>, checks: Record<string, FieldCheck>): [string, unknown][] {
+  return Object.entries(fields).filter(([field, v]) => field in checks && v !== undefined && !checks[field]!(v));
+}
+
+/**
+ * Checks the fields a figure read from its link against what is known only
+ * once its network has loaded (a class below the class count, a layer the
+ * figure offers, a channel below that layer's width, a number in range).
+ * Each field that fails falls back to the figure's default: it is left out of
+ * the result, named in one notice, and removed from the URL, which keeps the
+ * fields that passed. Fields without a check pass unchanged. `what` names the
+ * figure in the notice.
+ */
+export function checkUrlFields(
+  key: string,
+  what: string,
+  fields: Record<string, unknown>,
+  checks: Record<string, FieldCheck>,
+): Record<string, unknown> {
+  const bad = badFields(fields, checks);
+  if (!bad.length) return fields;
+  const kept = Object.fromEntries(Object.entries(fields).filter(([f, v]) => v !== undefined && !bad.some(([b]) => b === f)));
+  const list = bad.map(([field, v]) => `${field} = ${JSON.stringify(v)}`).join(', ');
+  const [does, it] = bad.length > 1 ? ['do', 'defaults'] : ['does', 'default'];
+  rejectUrlState(key, `The link's ${list} ${does} not fit ${what} with this network, so it uses the ${it}.`, Object.keys(kept).length ? kept : null);
+  return kept;
+}
