@@ -32,6 +32,8 @@ export default defineConfig({
     browserName: 'chromium',
     launchOptions: CHROMIUM,
     trace: 'off',
+    // The book's service worker would serve later tests from its store; tests/browser/offline.spec.ts allows it.
+    serviceWorkers: 'block',
   },
   projects: [
     { name: 'desktop', use: { ...devices['Desktop Chrome'], launchOptions: CHROMIUM } },
