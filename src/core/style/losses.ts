@@ -1,0 +1,151 @@
+/**
+ * Losses of texture synthesis and style transfer, and their render options.
+ *
+ * Style (Gatys et al. 2015, eqs. 4-5): L_style = Σ_l w_l E_l with
+ * E_l = 1/(4 N_l²) Σ_ij (G_ij − Â_ij)² and G = F Fᵀ / M (see gram.ts).
+ * Content (Gatys et al. 2016, eq. 1): L_content = ½ Σ_ij (F_ij − P_ij)², here divided by the
+ * number of entries N·M so that its weight does not depend on the layer or the image size.
+ * Total variation from optvis (objectives.ts), per pixel.
+ *
+ * Style transfer minimises α L_content + β L_style + γ L_TV (Gatys et al. 2016, eq. 7, with the TV
+ * term of their implementation). The render loop maximises, so the objectives here are the negatives.
+ * Gatys et al. used L-BFGS; here Adam on the pixels, as the render loop does.
+ */
+import type { ConvNet } from '../convnet';
+import { type LayerCode, Objective, totalVariation } from '../optvis/objectives';
+import { pixelImage } from '../optvis/param';
+import { clipToRange } from '../optvis/regularisers';
+import { type RenderOptions, adam } from '../optvis/render';
+import { tf, type Tensor } from '../tf';
+import { type GramTarget, gramMatrix } from './gram';
+
+type Scalar = ReturnType<typeof tf.scalar>;
+
+/** One layer's style term: the target Gram matrix and its weight w_l. */
+export interface StyleLayer {
+  target: GramTarget;
+  weight: number;
+}
+
+/** E_l = 1/(4N²) Σ (G − Â)² of a feature map against a target. Synchronous. */
+export function layerStyleLoss(features: Tensor, target: GramTarget): Scalar {
+  const n = target.channels;
+  if (features.shape[features.rank - 1] !== n) throw new Error(`Layer "${target.layer}" has ${features.shape[features.rank - 1]} channels; its target has ${n}.`);
+  const g = gramMatrix(features);
+  const a = tf.tensor2d(target.data, [n, n]);
+  return tf.div(tf.sum(tf.squaredDifference(g, a)), 4 * n * n) as Scalar;
+}
+
+/** Σ_l w_l E_l over captured activations. Synchronous. */
+export function styleLoss(activations: Record<string, Tensor>, layers: readonly StyleLayer[]): Scalar {
+  let total: Scalar = tf.scalar(0);
+  for (const { target, weight } of layers) {
+    const a = activations[target.layer];
+    if (!a) throw new Error(`The forward pass did not capture layer "${target.layer}".`);
+    total = tf.add(total, tf.mul(layerStyleLoss(a, target), weight)) as Scalar;
+  }
+  return total;
+}
+
+/** ½ Σ (F − P)² / (N·M) of a feature map against the content code. Synchronous. */
+export function contentLoss(features: Tensor, code: LayerCode): Scalar {
+  const target = tf.tensor(code.data, [1, ...code.shape]);
+  if (features.size !== target.size) throw new Error(`Layer "${code.layer}" has ${features.size} values; the content code has ${target.size}.`);
+  return tf.div(tf.sum(tf.squaredDifference(tf.reshape(features, target.shape), target)), 2 * target.size) as Scalar;
+}
+
+/** −L_style as an objective for the render loop. */
+export function styleObjective(layers: readonly StyleLayer[]): Objective {
+  return new Objective(layers.map((l) => l.target.layer), (ctx) => tf.neg(styleLoss(ctx.result.activations, layers)) as Scalar, '−L_style');
+}
+
+/** −L_content as an objective for the render loop. */
+export function contentObjective(code: LayerCode): Objective {
+  return new Objective(
+    [code.layer],
+    (ctx) => {
+      const a = ctx.result.activations[code.layer];
+      if (!a) throw new Error(`The forward pass did not capture layer "${code.layer}".`);
+      return tf.neg(contentLoss(a, code)) as Scalar;
+    },
+    '−L_content',
+  );
+}
+
+/** Image size: default and the largest the figures allow (WASM time per step grows with H·W). */
+export const STYLE_SIZE = { default: 64, max: 128, min: 16 } as const;
+
+/** Adam's rate on pixels in [0, 1], and the starting noise. */
+export const SYNTHESIS_DEFAULTS = { steps: 300, learningRate: 0.02, noise: 0.1, tvWeight: 0 } as const;
+
+/** Checks a figure's image size, with a clear message. */
+export function checkSize(size: number): number {
+  if (!Number.isInteger(size) || size < STYLE_SIZE.min || size > STYLE_SIZE.max) throw new Error(`The image size must be a whole number from ${STYLE_SIZE.min} to ${STYLE_SIZE.max} pixels; got ${size}.`);
+  return size;
+}
+
+/** Settings of {@link textureSynthesis}. */
+export interface SynthesisSettings {
+  layers: readonly StyleLayer[];
+  size?: number;
+  steps?: number;
+  learningRate?: number;
+  tvWeight?: number;
+  seed?: number;
+}
+
+/** Render options of Gram texture synthesis from noise (Gatys et al. 2015). */
+export function textureSynthesis(net: ConvNet, settings: SynthesisSettings): RenderOptions {
+  const { steps, learningRate, noise, tvWeight } = { ...SYNTHESIS_DEFAULTS, ...settings };
+  const size = checkSize(settings.size ?? STYLE_SIZE.default);
+  if (settings.layers.length === 0) throw new Error('Texture synthesis needs at least one layer.');
+  const style = styleObjective(settings.layers);
+  return {
+    objective: tvWeight > 0 ? style.minus(totalVariation(2).times(tvWeight)) : style,
+    steps,
+    param: () => pixelImage([size, size, net.inputShape[2]], { range: net.inputRange, seed: settings.seed ?? 0, sd: noise }),
+    update: () => adam(learningRate),
+    regularisers: [clipToRange()],
+  };
+}
+
+/** Settings of {@link styleTransfer}: α, β, γ of α L_content + β L_style + γ L_TV. */
+export interface TransferSettings {
+  content: LayerCode;
+  layers: readonly StyleLayer[];
+  contentWeight: number;
+  styleWeight: number;
+  tvWeight: number;
+  size: number;
+  steps?: number;
+  learningRate?: number;
+  seed?: number;
+  /** Start from the content image (the default: faster) rather than noise. */
+  start?: Float32Array;
+}
+
+/** Render options of Gatys style transfer. */
+export function styleTransfer(net: ConvNet, settings: TransferSettings): RenderOptions {
+  const { steps, learningRate, noise } = { ...SYNTHESIS_DEFAULTS, ...settings };
+  const size = checkSize(settings.size);
+  const { contentWeight: alpha, styleWeight: beta, tvWeight: gamma } = settings;
+  if (![alpha, beta, gamma].every((w) => Number.isFinite(w) && w >= 0)) throw new Error('The content, style and TV weights must be non-negative numbers.');
+  const objective = contentObjective(settings.content).times(alpha).plus(styleObjective(settings.layers).times(beta)).minus(totalVariation(2).times(gamma));
+  const channels = net.inputShape[2];
+  return {
+    objective,
+    steps,
+    param: () => {
+      const p = pixelImage([size, size, channels], { range: net.inputRange, seed: settings.seed ?? 0, sd: noise });
+      if (settings.start) {
+        if (settings.start.length !== size * size * channels) throw new Error(`The start image must be ${size}×${size}×${channels}.`);
+        const t = tf.tensor4d(settings.start, [1, size, size, channels]);
+        p.assign(t);
+        t.dispose();
+      }
+      return p;
+    },
+    update: () => adam(learningRate),
+    regularisers: [clipToRange()],
+  };
+}

@@ -1,0 +1,106 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tf, type Tensor } from '../../../src/core/tf';
+import { gramTargets } from '../../../src/core/style/gram';
+import { contentLoss, layerStyleLoss, styleLoss, styleTransfer, textureSynthesis, type StyleLayer } from '../../../src/core/style/losses';
+import { layerCode } from '../../../src/core/optvis/feature-inversion';
+import { render, PauseControl } from '../../../src/core/optvis/render';
+import { NODE_BACKENDS, expectNoLeak, seededRandom, useBackend } from '../backends';
+import { centralDifferences, randomImage, scalarOf, twoConvNet } from '../attribution/toys';
+
+/** Relative agreement of analytic and finite-difference gradients. */
+function expectGradientsMatch(g: Float32Array, fd: number[], at: number[]) {
+  const scale = Math.max(...fd.map(Math.abs), 1e-8);
+  at.forEach((i, k) => expect(Math.abs(g[i]! - fd[k]!) / scale).toBeLessThan(0.03));
+}
+
+describe.each(NODE_BACKENDS)('style and content losses on %s', (backend) => {
+  beforeAll(() => useBackend(backend));
+
+  it('layer style loss by hand: E = Σ(G − Â)² / (4N²)', () => {
+    // G = [[5, 7], [7, 10]] (gram.test.ts); target identity: differences 4, 7, 7, 9 → 16+49+49+81 = 195; / 16.
+    const f = tf.tensor4d([1, 2, 3, 4], [1, 1, 2, 2]);
+    expect(scalarOf(() => layerStyleLoss(f, { layer: 'x', channels: 2, data: Float32Array.from([1, 0, 0, 1]) }))).toBeCloseTo(195 / 16, 4);
+    expect(() => tf.tidy(() => layerStyleLoss(f, { layer: 'x', channels: 3, data: new Float32Array(9) }))).toThrow(/3/);
+    f.dispose();
+  });
+
+  it('content loss by hand: ½Σ(F − P)² / (N·M)', () => {
+    const f = tf.tensor4d([1, 2, 3, 4], [1, 1, 2, 2]);
+    const code = { layer: 'x', shape: [1, 2, 2], data: Float32Array.from([0, 2, 5, 4]) };
+    expect(scalarOf(() => contentLoss(f, code))).toBeCloseTo((1 + 4) / 2 / 4, 6);
+    f.dispose();
+  });
+
+  it('style loss over weighted layers and content loss: gradients against central differences', async () => {
+    const net = twoConvNet();
+    const style = randomImage(net, 5);
+    const content = randomImage(net, 6);
+    const image = randomImage(net, 9);
+    const targets = await gramTargets(net, style, ['relu1', 'relu2']);
+    const layers: StyleLayer[] = [
+      { target: targets[0]!, weight: 0.7 },
+      { target: targets[1]!, weight: 2 },
+    ];
+    const code = await layerCode(net, content, 'relu2');
+    const fs = [
+      (x: Tensor) => styleLoss(net.forward(x, { capture: ['relu1', 'relu2'] }).activations, layers),
+      (x: Tensor) => contentLoss(net.forward(x, { capture: ['relu2'] }).activations['relu2']!, code),
+    ];
+    const at = [0, 13, 40, 77, 101, 150, 191];
+    for (const f of fs) {
+      const value = scalarOf(() => f(image));
+      expect(value).toBeGreaterThan(0);
+      const g = tf.tidy(() => tf.grad(f)(image));
+      const fd = centralDifferences((x) => scalarOf(() => f(x)), image, at, 1e-2);
+      expectGradientsMatch(g.dataSync() as Float32Array, fd, at);
+      g.dispose();
+    }
+    // Weights: doubling every layer weight doubles the loss.
+    const doubled = layers.map((l) => ({ ...l, weight: 2 * l.weight }));
+    const a = scalarOf(() => styleLoss(net.forward(image, { capture: ['relu1', 'relu2'] }).activations, layers));
+    const b = scalarOf(() => styleLoss(net.forward(image, { capture: ['relu1', 'relu2'] }).activations, doubled));
+    expect(b).toBeCloseTo(2 * a, 4);
+    // The loss of the style image against its own targets is zero.
+    expect(scalarOf(() => styleLoss(net.forward(style, { capture: ['relu1', 'relu2'] }).activations, layers))).toBeCloseTo(0, 8);
+    tf.dispose([style, content, image]);
+    net.dispose();
+  });
+
+  it('texture synthesis: the style loss falls over a few steps, no leak after a run', async () => {
+    const net = twoConvNet();
+    const style = randomImage(net, 5);
+    const targets = await gramTargets(net, style, ['relu1', 'relu2']);
+    const layers = targets.map((target) => ({ target, weight: 1 }));
+    const result = await expectNoLeak(() => render(net, textureSynthesis(net, { layers, size: 16, steps: 30, learningRate: 0.05, seed: 2 })));
+    expect(result.history).toHaveLength(30);
+    // The render loop maximises −L_style.
+    expect(-result.history[29]!).toBeLessThan(0.5 * -result.history[0]!);
+    expect(result.image.width).toBe(16);
+    expect(() => textureSynthesis(net, { layers, size: 500 })).toThrow(/16 to 128/);
+    style.dispose();
+    net.dispose();
+  });
+
+  it('style transfer: the total loss falls, no leak after a run and after cancel', async () => {
+    const net = twoConvNet();
+    const style = randomImage(net, 5);
+    const rand = seededRandom(6);
+    const content = tf.tensor4d(Float32Array.from({ length: 16 * 16 * 3 }, () => rand()), [1, 16, 16, 3]);
+    const targets = await gramTargets(net, style, ['relu1', 'relu2']);
+    const layers = targets.map((target) => ({ target, weight: 1 }));
+    const code = await layerCode(net, content, 'relu2');
+    const options = styleTransfer(net, { content: code, layers, contentWeight: 1, styleWeight: 10, tvWeight: 0.1, size: 16, steps: 30, learningRate: 0.05, seed: 1, start: content.dataSync() as Float32Array });
+    const result = await expectNoLeak(() => render(net, options));
+    expect(-result.history[29]!).toBeLessThan(-result.history[0]!);
+    const controller = new AbortController();
+    const pause = new PauseControl();
+    const cancelled = await expectNoLeak(() =>
+      render(net, { ...options, steps: 100, signal: controller.signal, pause, onStep: ({ step }) => { if (step === 3) controller.abort(); } }),
+    );
+    expect(cancelled.aborted).toBe(true);
+    expect(cancelled.history.length).toBe(3);
+    expect(() => styleTransfer(net, { content: code, layers, contentWeight: -1, styleWeight: 1, tvWeight: 0, size: 16 })).toThrow(/non-negative/);
+    tf.dispose([style, content]);
+    net.dispose();
+  });
+});
