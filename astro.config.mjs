@@ -9,7 +9,7 @@ import { wasmBinaries } from './scripts/wasm-binaries.mjs';
  * Cross-origin isolation lets the WASM backend use threads (SharedArrayBuffer).
  * The same two headers must be sent by whatever host serves the built site;
  * see README.md and public/_headers. Where a host cannot set headers,
- * public/coi-worker.js adds them from a service worker.
+ * the book's service worker (src/service-worker.js) adds them.
  */
 export const ISOLATION_HEADERS = {
   'Cross-Origin-Opener-Policy': 'same-origin',
