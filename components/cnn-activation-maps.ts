@@ -7,7 +7,7 @@
  */
 import { LitElement, css, html, nothing, svg } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
-import { readUrlState, writeUrlState } from '../src/browser/url-state';
+import { anyText, checkUrlFields, oneOf, readUrlFields, writeUrlState } from '../src/browser/url-state';
 import { sampleTensor } from '../src/browser/workbench';
 import { type ActivationMaps, type LayerProfile, MAP_SCALES, type MapScale, activationMaps, layerProfile, mapLayers } from '../src/core/activation-maps';
 import { applyColormap } from '../src/core/colormap';
@@ -108,14 +108,18 @@ export class CnnActivationMaps extends LitElement {
   @state() private busy = false;
   @state() private error: string | null = null;
 
+  /** The link's fields not yet checked against the network, until it loads. */
+  private unchecked: Record<string, unknown> | null = null;
+
   private readonly runs = new RunSlot();
   private readonly workbench = new WorkbenchLink(this, () => void this.compute(), [this.runs]);
 
   override connectedCallback(): void {
     super.connectedCallback();
-    const saved = this.id ? (readUrlState(this.id) as Record<string, unknown> | undefined) : undefined;
-    if (typeof saved?.['layer'] === 'string') this.layer = saved['layer'];
-    if (MAP_SCALES.includes(saved?.['scale'] as MapScale)) this.scale = saved!['scale'] as MapScale;
+    const saved = this.id ? readUrlFields(this.id, 'the activation maps', { layer: anyText, scale: oneOf(...MAP_SCALES) }) : {};
+    if (typeof saved['layer'] === 'string') this.layer = saved['layer'];
+    if (saved['scale'] !== undefined) this.scale = saved['scale'] as MapScale;
+    this.unchecked = saved['layer'] ? saved : null;
     void this.compute();
   }
 
@@ -135,6 +139,11 @@ export class CnnActivationMaps extends LitElement {
     if (!this.layers.length) {
       this.error = `${net.title} has no layer with feature maps to show.`;
       return;
+    }
+    if (this.unchecked && this.id) {
+      const ok = checkUrlFields(this.id, 'the activation maps', this.unchecked, { layer: oneOf(...this.layers) });
+      if (ok['layer'] === undefined) this.layer = '';
+      this.unchecked = null;
     }
     const signal = this.runs.start();
     this.busy = true;

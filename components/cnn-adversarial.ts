@@ -16,7 +16,7 @@ import { ADVERSARIAL_DEFAULTS, type AdversarialResult, type AdversarialStep, foo
 import { type RgbaImage, tensorToImage, toRgba } from '../src/core/image';
 import { classScores } from '../src/core/convnet';
 import { formatNumber } from '../src/core/format';
-import { indexText, readUrlFields, writeUrlState } from '../src/browser/url-state';
+import { checkUrlFields, indexText, intIn, readUrlFields, writeUrlState } from '../src/browser/url-state';
 import { sampleTensor } from '../src/browser/workbench';
 import { RunSlot } from './run-slot';
 import { WorkbenchLink } from './workbench-link';
@@ -116,6 +116,8 @@ export class CnnAdversarial extends LitElement {
   @state() private error: string | null = null;
   @state() private msPerStep = 0;
 
+  /** The link's fields, until the target class is checked against the network's classes and the image's prediction. */
+  private unchecked: Record<string, unknown> | null = null;
   private readonly runs = new RunSlot();
   /** Resolves the pause the run is waiting on. */
   private resume: (() => void) | null = null;
@@ -125,7 +127,8 @@ export class CnnAdversarial extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    const inLimits = (key: Setting) => (v: unknown) => typeof v === 'number' && v >= LIMITS[key][0] && v <= LIMITS[key][1];
+    const inLimits = (key: Setting) =>
+      key === 'steps' ? intIn(...LIMITS.steps) : (v: unknown) => typeof v === 'number' && v >= LIMITS[key][0] && v <= LIMITS[key][1];
     const saved = this.id
       ? readUrlFields(this.id, 'the fooling-image figure', {
           target: indexText,
@@ -137,6 +140,7 @@ export class CnnAdversarial extends LitElement {
       const v = saved[key];
       if (typeof v === 'number') this.settings = { ...this.settings, [key]: v };
     }
+    this.unchecked = saved['target'] ? saved : null;
     void this.prepare();
   }
 
@@ -164,6 +168,15 @@ export class CnnAdversarial extends LitElement {
       const shown = await tensorToImage(image, { range: net.inputRange });
       if (this.preparedFor[0] !== net || this.preparedFor[1] !== sample) return;
       Object.assign(this, { logits: values, original: shown });
+      if (this.unchecked && this.id) {
+        // A target must be another class than the one predicted, so that the image has to change.
+        const predicted = this.ranked[0];
+        const ok = checkUrlFields(this.id, 'the fooling-image figure on this image', this.unchecked, {
+          target: (v) => v === '' || (typeof v === 'string' && Number(v) < values.length && Number(v) !== predicted),
+        });
+        if (ok['target'] === undefined) this.target = '';
+        this.unchecked = null;
+      }
     } catch (err) {
       this.error = errorMessage(err);
     } finally {

@@ -18,7 +18,7 @@ import { chosenChannel, layerScores } from '../src/core/layer-scores';
 import type { Tensor4D } from '../src/core/tf';
 import { formatNumber } from '../src/core/format';
 import { type RgbaImage, tensorToImage } from '../src/core/image';
-import { anyText, indexText, oneOf, readUrlFields, writeUrlState } from '../src/browser/url-state';
+import { anyText, checkUrlFields, indexText, indexTextBelow, oneOf, readUrlFields, writeUrlState } from '../src/browser/url-state';
 import { sampleTensor } from '../src/browser/workbench';
 import { RunSlot } from './run-slot';
 import { WorkbenchLink } from './workbench-link';
@@ -135,6 +135,8 @@ export class CnnAttributionCompare extends LitElement {
   @state() private error: string | null = null;
   @state() private elapsed = 0;
 
+  /** The link's choice, not yet checked against the network, until it loads. */
+  private unchecked: Record<string, unknown> | null = null;
   private readonly runs = new RunSlot();
   private readonly workbench = new WorkbenchLink(this, () => void this.compute(), [this.runs]);
 
@@ -148,6 +150,7 @@ export class CnnAttributionCompare extends LitElement {
         channel: indexText,
       });
       this.choice = { ...this.choice, ...saved };
+      this.unchecked = Object.keys(saved).length ? saved : null;
     }
     void this.compute();
   }
@@ -164,10 +167,27 @@ export class CnnAttributionCompare extends LitElement {
     return names.includes(this.choice.layer) ? this.choice.layer : (net.convLayers[net.convLayers.length - 1] ?? names[0]!);
   }
 
+  /** Checks the link's class, layer and channel against the network, once it has loaded; what does not fit falls back to its default. */
+  private checkLink(net: ConvNet): void {
+    if (!this.unchecked || !this.id) return;
+    const names = neuronLayers(net).map((l) => l.name);
+    const layerCheck = (v: unknown) => v === '' || names.includes(v as string);
+    if (!layerCheck(this.unchecked['layer'])) this.choice = { ...this.choice, layer: '' };
+    const depth = net.layers.find((l) => l.name === this.neuronLayer(net))?.outputShape.at(-1) ?? 0;
+    const ok = checkUrlFields(this.id, 'the comparison of backward rules', this.unchecked, {
+      index: indexTextBelow(net.classNames.length),
+      layer: layerCheck,
+      channel: indexTextBelow(depth),
+    });
+    this.choice = { kind: 'class', index: '', layer: '', channel: '', ...ok } as Choice;
+    this.unchecked = null;
+  }
+
   private async compute(): Promise<void> {
     const { net, sample } = this.workbench.state;
     this.runs.abort();
     if (!net || !sample) return;
+    this.checkLink(net);
     const signal = this.runs.start();
     this.busy = true;
     this.error = null;

@@ -22,9 +22,9 @@ import { explainableLayer, explainedLayer } from '../src/core/attribution/pipeli
 import { ATTRIBUTION_METHODS, isAttributionMethodId } from '../src/core/attribution/registry';
 import type { AttributionMap, AttributionMethod, AttributionOptions } from '../src/core/attribution/types';
 import { type RgbaImage, tensorToImage } from '../src/core/image';
-import { type ClassScores, chosenClass, classScores } from '../src/core/convnet';
+import { type ClassScores, type ConvNet, chosenClass, classScores } from '../src/core/convnet';
 import { formatNumber } from '../src/core/format';
-import { anyText, indexText, readUrlFields, writeUrlState } from '../src/browser/url-state';
+import { anyText, checkUrlFields, indexText, indexTextBelow, readUrlFields, writeUrlState } from '../src/browser/url-state';
 import { sampleTensor } from '../src/browser/workbench';
 import { RunSlot } from './run-slot';
 import { WorkbenchLink } from './workbench-link';
@@ -82,6 +82,8 @@ export class CnnAttribution extends LitElement {
   @state() private elapsed = 0;
   @state() private options: AttributionOptions = { ...SMOOTH_DEFAULTS, seed: 1 };
 
+  /** The link's class and layer, not yet checked against the network, until it loads. */
+  private unchecked: Record<string, unknown> | null = null;
   private readonly runs = new RunSlot();
   private readonly workbench = new WorkbenchLink(this, () => void this.compute(), [this.runs]);
 
@@ -90,6 +92,7 @@ export class CnnAttribution extends LitElement {
     const saved = this.id ? readUrlFields(this.id, 'this map', { target: indexText, layer: anyText }) : {};
     if (typeof saved['target'] === 'string') this.target = saved['target'];
     if (typeof saved['layer'] === 'string') this.layer = saved['layer'];
+    this.unchecked = Object.keys(saved).length ? saved : null;
     void this.compute();
   }
 
@@ -111,6 +114,18 @@ export class CnnAttribution extends LitElement {
     if (this.id) writeUrlState(this.id, { target: this.target, layer: this.layer });
   }
 
+  /** Checks the link's class against the class count and its layer against the explainable layers, once the network has loaded. */
+  private checkLink(net: ConvNet): void {
+    if (!this.unchecked || !this.id) return;
+    const ok = checkUrlFields(this.id, 'this map', this.unchecked, {
+      target: indexTextBelow(net.classNames.length),
+      layer: (v) => v === '' || (typeof v === 'string' && explainableLayer(net, v) !== undefined),
+    });
+    if (ok['target'] === undefined) this.target = '';
+    if (ok['layer'] === undefined) this.layer = '';
+    this.unchecked = null;
+  }
+
   private async compute(): Promise<void> {
     const { net, sample } = this.workbench.state;
     const method = this.methodDef;
@@ -120,6 +135,7 @@ export class CnnAttribution extends LitElement {
       return;
     }
     if (!net || !sample) return;
+    this.checkLink(net);
     const missing = (method.requires ?? []).filter((c) => !net.capabilities[c]);
     if (missing.length) {
       this.error = `${method.title} cannot run on ${net.title}: ${net.capabilities.notes.join(' ') || `it needs ${missing.join(' and ')}`}`;

@@ -8,7 +8,7 @@
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
-import { readUrlState, writeUrlState } from '../src/browser/url-state';
+import { anyText, checkUrlFields, intIn, oneOf, readUrlFields, writeUrlState } from '../src/browser/url-state';
 import { type Circuit, type CircuitWeight, circuit, circuitLayers } from '../src/core/circuits';
 import { applyColormap, autoScale } from '../src/core/colormap';
 import type { ConvNet } from '../src/core/convnet';
@@ -47,6 +47,9 @@ function kernelText(w: CircuitWeight, width: number): string {
   for (let y = 0; y < w.kernel.length / width; y++) rows.push(Array.from(w.kernel.slice(y * width, (y + 1) * width), (v) => formatNumber(v)).join(', '));
   return rows.join('; ');
 }
+
+/** The figure, as its notices name it. */
+const WHAT = 'the circuit figure';
 
 /**
  * @summary How a unit is built: its strongest positive and negative weights from the previous layer's channels, each with its feature visualisation.
@@ -103,7 +106,8 @@ export class CnnCircuit extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    this.saved = this.id ? (readUrlState(this.id) as Record<string, unknown> | undefined) : undefined;
+    const saved = this.id ? readUrlFields(this.id, WHAT, { layer: anyText, unit: intIn(0, Number.MAX_SAFE_INTEGER) }) : {};
+    this.saved = Object.keys(saved).length ? saved : undefined;
     void this.compute();
   }
 
@@ -122,15 +126,16 @@ export class CnnCircuit extends LitElement {
     const saved = this.saved;
     if (!saved) return;
     this.saved = undefined;
-    const bad: string[] = [];
     const layers = circuitLayers(net);
-    if (typeof saved['layer'] === 'string' && layers.includes(saved['layer'])) this.layer = saved['layer'];
-    else if (saved['layer'] !== undefined) bad.push(`layer '${String(saved['layer'])}'`);
-    const layer = this.layer || layers[layers.length - 1] || '';
-    const count = layer ? net.layerWeights!(layer)[0]!.shape[3]! : 0;
-    const unit = Number(saved['unit']);
-    if (Number.isInteger(unit) && unit >= 0 && unit < count) this.unit = unit;
-    else if (saved['unit'] !== undefined) bad.push(`unit '${String(saved['unit'])}'`);
+    if (!layers.length) return;
+    const layerCheck = oneOf(...layers);
+    const layer = layerCheck(saved['layer']) ? (saved['layer'] as string) : layers[layers.length - 1]!;
+    const count = net.layerWeights!(layer)[0]!.shape[3]!;
+    const checks = { layer: layerCheck, unit: intIn(0, count - 1) };
+    const ok = this.id ? checkUrlFields(this.id, WHAT, saved, checks) : saved;
+    if (typeof ok['layer'] === 'string') this.layer = ok['layer'];
+    if (typeof ok['unit'] === 'number') this.unit = ok['unit'];
+    const bad = Object.keys(saved).filter((k) => !(k in ok)).map((k) => `${k} '${String(saved[k])}'`);
     if (bad.length) this.notice = `The link's ${bad.join(' and ')} cannot be used on ${net.title}; the default is shown.`;
   }
 

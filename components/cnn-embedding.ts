@@ -18,7 +18,7 @@ import { pca } from '../src/core/features/pca';
 import { TSNE_DEFAULTS, Tsne } from '../src/core/features/tsne';
 import { testVectors } from '../src/browser/feature-cache';
 import { type TestDataset, datasetFor, spriteCanvas, testImages, testSetSample } from '../src/browser/test-set';
-import { readUrlState, writeUrlState } from '../src/browser/url-state';
+import { checkUrlFields, numberIn, oneOf, readUrlFields, writeUrlState } from '../src/browser/url-state';
 import { workbench } from '../src/browser/workbench';
 import { RunSlot } from './run-slot';
 import { WorkbenchLink } from './workbench-link';
@@ -36,6 +36,9 @@ const VIEW = 480;
 
 type Space = 'features' | 'pixels';
 type Method = 'tsne' | 'pca';
+
+/** The figure, as its notices name it. */
+const WHAT = 'the embedding figure';
 
 /**
  * @summary The test subset laid out in two dimensions (PCA or t-SNE), from the last hidden layer or the pixels.
@@ -122,18 +125,27 @@ export class CnnEmbedding extends LitElement {
   private panX = 0;
   private panY = 0;
   private drag: { x: number; y: number; moved: boolean } | null = null;
+  /** The link's fields not yet checked against the network and its test set, until they load. */
+  private unchecked: Record<string, unknown> | null = null;
   private readonly runs = new RunSlot();
   private readonly workbench = new WorkbenchLink(this, (s) => s.net !== this.lastNet && void this.compute(), [this.runs]);
   private lastNet: unknown = null;
 
   override connectedCallback(): void {
     super.connectedCallback();
-    const saved = this.id ? (readUrlState(this.id) as Record<string, unknown> | undefined) : undefined;
-    if (saved?.['space'] === 'features' || saved?.['space'] === 'pixels') this.space = saved['space'];
-    if (saved?.['method'] === 'tsne' || saved?.['method'] === 'pca') this.method = saved['method'];
-    const p = saved?.['perplexity'];
-    if (typeof p === 'number' && p >= 2 && p <= 100) this.perplexity = p;
-    if (saved?.['sprites'] === false) this.sprites = false;
+    const saved = this.id
+      ? readUrlFields(this.id, WHAT, {
+          space: oneOf('features', 'pixels'),
+          method: oneOf('tsne', 'pca'),
+          perplexity: numberIn(2, 100),
+          sprites: oneOf(true, false),
+        })
+      : {};
+    if (saved['space'] !== undefined) this.space = saved['space'] as Space;
+    if (saved['method'] !== undefined) this.method = saved['method'] as Method;
+    if (saved['perplexity'] !== undefined) this.perplexity = saved['perplexity'] as number;
+    if (saved['sprites'] !== undefined) this.sprites = saved['sprites'] as boolean;
+    this.unchecked = saved['space'] !== undefined || saved['perplexity'] !== undefined ? saved : null;
     void this.compute();
   }
 
@@ -167,6 +179,10 @@ export class CnnEmbedding extends LitElement {
     this.setRunState('preparing');
     try {
       const layer = featureLayer(net);
+      if (this.unchecked && this.id && !layer) {
+        this.unchecked = checkUrlFields(this.id, WHAT, this.unchecked, { space: oneOf('pixels') });
+        if (this.unchecked['space'] === undefined) this.space = 'pixels';
+      }
       if (this.space === 'features' && !layer) throw new Error(`${net.title} has no hidden layer with one vector per image before its class scores; try the pixel space.`);
       const dataset = datasetFor(modelId, net);
       this.progress = 'Reading the test subset…';
@@ -179,6 +195,12 @@ export class CnnEmbedding extends LitElement {
       if (dataset !== this.subset || !this.sheet) this.sheet = spriteCanvas(images);
       this.subset = dataset;
       this.images = images;
+      if (this.unchecked && this.id) {
+        // t-SNE needs three neighbours per unit of perplexity among the other images.
+        const ok = checkUrlFields(this.id, WHAT, this.unchecked, { perplexity: numberIn(2, Math.floor((vectors.count - 1) / 3)) });
+        if (ok['perplexity'] === undefined) this.perplexity = TSNE_DEFAULTS.perplexity;
+        this.unchecked = null;
+      }
       if (this.method === 'pca') await this.runPca(vectors, signal);
       else await this.runTsne(vectors, signal);
     } catch (err) {

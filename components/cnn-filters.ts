@@ -9,7 +9,7 @@
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
-import { readUrlState, writeUrlState } from '../src/browser/url-state';
+import { anyText, checkUrlFields, oneOf, readUrlFields, writeUrlState } from '../src/browser/url-state';
 import { errorMessage } from '../src/core/errors';
 import { FILTER_SCALES, type FilterScale, type FilterSet, filterCosines, filterLayers, filterSet } from '../src/core/filters';
 import { formatNumber } from '../src/core/format';
@@ -115,6 +115,8 @@ export class CnnFilters extends LitElement {
   @state() private busy = false;
   @state() private error: string | null = null;
 
+  /** The link's fields not yet checked against the network, until it loads. */
+  private unchecked: Record<string, unknown> | null = null;
   private readonly runs = new RunSlot();
   private readonly workbench = new WorkbenchLink(this, () => void this.compute(), [this.runs]);
   /** The untrained copy of the current network, kept while it is the network shown. */
@@ -122,9 +124,10 @@ export class CnnFilters extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    const saved = this.id ? (readUrlState(this.id) as Record<string, unknown> | undefined) : undefined;
-    if (typeof saved?.['layer'] === 'string') this.layer = saved['layer'];
-    if (FILTER_SCALES.includes(saved?.['scale'] as FilterScale)) this.scale = saved!['scale'] as FilterScale;
+    const saved = this.id ? readUrlFields(this.id, 'the filters figure', { layer: anyText, scale: oneOf(...FILTER_SCALES) }) : {};
+    if (typeof saved['layer'] === 'string') this.layer = saved['layer'];
+    if (saved['scale'] !== undefined) this.scale = saved['scale'] as FilterScale;
+    this.unchecked = saved['layer'] ? saved : null;
     void this.compute();
   }
 
@@ -163,6 +166,11 @@ export class CnnFilters extends LitElement {
     if (this.layers.length === 0) {
       Object.assign(this, { sides: [], error: `${net.title} does not let its weights be read, so its filters cannot be drawn.` });
       return;
+    }
+    if (this.unchecked && this.id) {
+      const ok = checkUrlFields(this.id, 'the filters figure', this.unchecked, { layer: oneOf(...this.layers) });
+      if (ok['layer'] === undefined) this.layer = '';
+      this.unchecked = null;
     }
     const signal = this.runs.start();
     this.busy = true;

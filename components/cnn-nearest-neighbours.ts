@@ -13,7 +13,7 @@ import { type Metric, type Neighbour, nearestNeighbours } from '../src/core/feat
 import type { ImageSet, PixelImages } from '../src/core/features/image-set';
 import { testVectors } from '../src/browser/feature-cache';
 import { type TestDataset, datasetFor, testImages, testSetSample, tileImage } from '../src/browser/test-set';
-import { readUrlState, writeUrlState } from '../src/browser/url-state';
+import { intIn, oneOf, readUrlFields, writeUrlState } from '../src/browser/url-state';
 import { sampleTensor, workbench } from '../src/browser/workbench';
 import { RunSlot } from './run-slot';
 import { WorkbenchLink } from './workbench-link';
@@ -110,9 +110,9 @@ export class CnnNearestNeighbours extends LitElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    const saved = this.id ? (readUrlState(this.id) as Record<string, unknown> | undefined) : undefined;
-    if (Number.isInteger(saved?.['k']) && (saved!['k'] as number) >= 1 && (saved!['k'] as number) <= 32) this.k = saved!['k'] as number;
-    if (saved?.['metric'] === 'cosine') this.metric = 'cosine';
+    const saved = this.id ? readUrlFields(this.id, 'the nearest-neighbours figure', { k: intIn(1, 32), metric: oneOf('l2', 'cosine') }) : {};
+    if (saved['k'] !== undefined) this.k = saved['k'] as number;
+    if (saved['metric'] !== undefined) this.metric = saved['metric'] as Metric;
     void this.compute();
   }
 

@@ -9,12 +9,12 @@
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
-import { type ClassScores, chosenClass, classScores } from '../src/core/convnet';
+import { type ClassScores, type ConvNet, chosenClass, classScores } from '../src/core/convnet';
 import { meanPixel } from '../src/core/features/image-set';
 import { OCCLUSION_DEFAULTS, type OcclusionFill, type OcclusionMap, occlusionMap } from '../src/core/features/occlusion';
 import { type RgbaImage, tensorToImage } from '../src/core/image';
 import { datasetFor, testImages } from '../src/browser/test-set';
-import { readUrlState, writeUrlState } from '../src/browser/url-state';
+import { anyText, checkUrlFields, indexText, indexTextBelow, intIn, oneOf, readUrlFields, writeUrlState } from '../src/browser/url-state';
 import { sampleTensor } from '../src/browser/workbench';
 import type { ValueMap } from './cnn-heatmap';
 import { layerSelect } from './layer-select';
@@ -42,20 +42,16 @@ interface Settings {
 
 const DEFAULTS: Settings = { size: OCCLUSION_DEFAULTS.size, stride: OCCLUSION_DEFAULTS.stride, fill: OCCLUSION_DEFAULTS.fill, measure: 'probability', target: '', layer: '', channel: 0 };
 
-/** Settings from the URL, each kept only when valid. */
-function readSettings(saved: unknown): Settings {
-  const s = (typeof saved === 'object' && saved ? saved : {}) as Record<string, unknown>;
-  const int = (v: unknown, lo: number, hi: number, d: number) => (Number.isInteger(v) && (v as number) >= lo && (v as number) <= hi ? (v as number) : d);
-  return {
-    size: int(s['size'], 1, 512, DEFAULTS.size),
-    stride: int(s['stride'], 1, 512, DEFAULTS.stride),
-    fill: typeof s['fill'] === 'string' && s['fill'] in FILLS ? (s['fill'] as OcclusionFill) : DEFAULTS.fill,
-    measure: s['measure'] === 'activation' ? 'activation' : 'probability',
-    target: typeof s['target'] === 'string' ? s['target'] : '',
-    layer: typeof s['layer'] === 'string' ? s['layer'] : '',
-    channel: int(s['channel'], 0, 1 << 16, 0),
-  };
-}
+/** The checks of the settings a link may hold that need no network. */
+const FORMAT = {
+  size: intIn(1, 512),
+  stride: intIn(1, 512),
+  fill: oneOf(...Object.keys(FILLS)),
+  measure: oneOf('probability', 'activation'),
+  target: indexText,
+  layer: anyText,
+  channel: intIn(0, 1 << 16),
+};
 
 /**
  * @summary Zeiler and Fergus's occlusion experiment, live on the page's network and image.
@@ -96,12 +92,18 @@ export class CnnOcclusion extends LitElement {
   @state() private error: string | null = null;
   @state() private note = '';
 
+  /** The link's settings not yet checked against the network, until it loads. */
+  private unchecked: Record<string, unknown> | null = null;
   private readonly runs = new RunSlot();
   private readonly workbench = new WorkbenchLink(this, () => void this.compute(), [this.runs]);
 
   override connectedCallback(): void {
     super.connectedCallback();
-    if (this.id) this.settings = readSettings(readUrlState(this.id));
+    if (this.id) {
+      const saved = readUrlFields(this.id, 'the occlusion figure', FORMAT);
+      this.settings = { ...DEFAULTS, ...saved } as Settings;
+      this.unchecked = Object.keys(saved).length ? saved : null;
+    }
     void this.compute();
   }
 
@@ -116,10 +118,29 @@ export class CnnOcclusion extends LitElement {
     return layers.includes(this.settings.layer) ? this.settings.layer : layers[layers.length - 1]!;
   }
 
+  /** Checks the link's settings against the network, once it has loaded; what does not fit falls back to its default. */
+  private checkLink(net: ConvNet): void {
+    if (!this.unchecked || !this.id) return;
+    const [h, w] = net.inputShape;
+    const layers = net.convLayers;
+    const layer = layers.includes(this.unchecked['layer'] as string) ? (this.unchecked['layer'] as string) : layers[layers.length - 1]!;
+    const depth = net.layers.find((l) => l.name === layer)?.outputShape.at(-1) ?? 1;
+    const ok = checkUrlFields(this.id, 'the occlusion figure', this.unchecked, {
+      size: intIn(1, Math.min(h, w)),
+      stride: intIn(1, Math.min(h, w)),
+      target: indexTextBelow(net.classNames.length),
+      layer: oneOf(...layers),
+      channel: intIn(0, depth - 1),
+    });
+    this.settings = { ...DEFAULTS, ...ok } as Settings;
+    this.unchecked = null;
+  }
+
   private async compute(): Promise<void> {
     const { net, sample } = this.workbench.state;
     this.runs.abort();
     if (!net || !sample) return;
+    this.checkLink(net);
     const signal = this.runs.start();
     const [height, width, channels] = net.inputShape;
     const { size, stride, fill, measure } = this.settings;

@@ -19,7 +19,7 @@ import { withPngText } from '../src/core/png-text';
 import { OPTVIS_TECHNIQUES, type OptvisControl, type OptvisTechnique, type Settings, validSettings } from '../src/core/optvis/registry';
 import { datasetFor, testImageSet } from '../src/browser/test-set';
 import { PauseControl, type RenderedImage } from '../src/core/optvis/render';
-import { readUrlState, writeUrlState } from '../src/browser/url-state';
+import { type FieldCheck, checkUrlFields, intIn, numberIn, oneOf, readUrlState, rejectUrlState, writeUrlState } from '../src/browser/url-state';
 import { sampleTensor } from '../src/browser/workbench';
 import { RunSlot } from './run-slot';
 import { WorkbenchLink } from './workbench-link';
@@ -34,6 +34,8 @@ type Phase = 'idle' | 'running' | 'paused' | 'done' | 'cancelled';
 const SNAPSHOT_EVERY = 5;
 /** Bounds of the seed control. */
 const SEED_RANGE = [0, 99_999] as const;
+/** The figure, as its notices name it. */
+const WHAT = 'the optimised-image figure';
 
 /**
  * @summary An image made by optimisation (class model, inner unit, feature inversion, DeepDream), live, with pause and seed.
@@ -119,6 +121,8 @@ export class CnnOptvis extends LitElement {
   private lastImage: RenderedImage | null = null;
   /** The settings found in the URL, validated against the first network. */
   private saved: unknown;
+  /** Whether the link's settings were checked (against the first network). */
+  private linkChecked = false;
   /** The network the settings were made for, to tell a new network from a repeated event. */
   private preparedFor: { net: ConvNet | null; sample: unknown } = { net: null, sample: null };
   private readonly workbench = new WorkbenchLink(this, () => void this.prepare(), [this.runs]);
@@ -130,8 +134,10 @@ export class CnnOptvis extends LitElement {
   override connectedCallback(): void {
     super.connectedCallback();
     this.saved = this.id ? readUrlState(this.id) : undefined;
-    const seed = (this.saved as Record<string, unknown> | undefined)?.['seed'];
-    if (typeof seed === 'number' && Number.isInteger(seed)) this.seed = Math.min(SEED_RANGE[1], Math.max(SEED_RANGE[0], seed));
+    if (this.saved !== undefined && (typeof this.saved !== 'object' || this.saved === null || Array.isArray(this.saved))) {
+      rejectUrlState(this.id, `The link's settings for ${WHAT} were not understood, so it starts from its defaults.`);
+      this.saved = undefined;
+    }
     void this.prepare();
   }
 
@@ -145,6 +151,35 @@ export class CnnOptvis extends LitElement {
     if (this.id) writeUrlState(this.id, { ...this.settings, seed: this.seed });
   }
 
+  /**
+   * Checks the link's settings against the technique's controls on the first
+   * network: a number out of range, a fraction where the control counts in
+   * whole steps, an option the control lacks or a setting it does not have
+   * falls back to its default with a notice, rather than being capped.
+   */
+  private checkLink(spec: OptvisTechnique, net: ConvNet): void {
+    this.linkChecked = true;
+    const saved = this.saved as Record<string, unknown>;
+    const checks: Record<string, FieldCheck> = { seed: intIn(SEED_RANGE[0], SEED_RANGE[1]) };
+    const controls = spec.controls(net);
+    for (const c of controls) {
+      if (c.kind === 'number') checks[c.key] = Number.isInteger(c.step) && Number.isInteger(c.min) ? intIn(c.min, c.max) : numberIn(c.min, c.max);
+      else checks[c.key] = oneOf(...c.options.map((o) => o.value));
+    }
+    // A channel must exist in the layer it belongs to (the one the link names, when the network has it).
+    const layerControl = controls.find((c) => c.key === 'layer');
+    if (checks['channel'] && layerControl && checks['layer']) {
+      const layer = checks['layer'](saved['layer']) ? saved['layer'] : layerControl.value;
+      const depth = net.layers.find((l) => l.name === layer)?.outputShape.at(-1) ?? 1;
+      const range = checks['channel'];
+      checks['channel'] = (v) => range(v) && (v as number) < depth;
+    }
+    for (const key of Object.keys(saved)) checks[key] ??= () => false;
+    const ok = checkUrlFields(this.id, WHAT, saved, checks);
+    if (typeof ok['seed'] === 'number') this.seed = ok['seed'];
+    this.saved = ok;
+  }
+
   /** Settings for a new network (from the URL the first time); a new input cancels a run on the old one. */
   private async prepare(): Promise<void> {
     const { net, sample } = this.workbench.state;
@@ -154,6 +189,7 @@ export class CnnOptvis extends LitElement {
     this.preparedFor = { net, sample };
     if (this.phase === 'running' || this.phase === 'paused') this.cancel('The run was cancelled: the input changed.');
     if (newNet) {
+      if (this.saved && !this.linkChecked) this.checkLink(spec, net);
       this.settings = validSettings(spec, net, Object.keys(this.settings).length > 0 ? this.settings : this.saved);
       Object.assign(this, { history: [], result: null, error: null, lastImage: null });
     }
@@ -248,7 +284,9 @@ export class CnnOptvis extends LitElement {
     if (control.kind === 'number') {
       const v = Number(raw);
       if (raw.trim() === '' || !Number.isFinite(v)) return;
-      this.settings = { ...this.settings, [control.key]: Math.min(control.max, Math.max(control.min, v)) };
+      // Whole steps stay whole, so the URL holds what a link can restore.
+      const w = Number.isInteger(control.step) ? Math.round(v) : v;
+      this.settings = { ...this.settings, [control.key]: Math.min(control.max, Math.max(control.min, w)) };
     } else if (control.kind === 'preset') {
       const option = control.options.find((o) => o.value === raw);
       if (option) this.settings = { ...this.settings, ...option.sets, [control.key]: raw };

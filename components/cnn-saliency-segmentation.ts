@@ -30,7 +30,7 @@ import {
 } from '../src/core/segmentation/quality';
 import { chosenClass, classScores } from '../src/core/convnet';
 import { errorMessage } from '../src/core/errors';
-import { indexText, oneOf, readUrlFields, writeUrlState } from '../src/browser/url-state';
+import { checkUrlFields, indexText, indexTextBelow, intIn, oneOf, readUrlFields, writeUrlState } from '../src/browser/url-state';
 import { sampleTensor, testSample, workbench } from '../src/browser/workbench';
 import { RunSlot } from './run-slot';
 import { WorkbenchLink } from './workbench-link';
@@ -257,6 +257,8 @@ export class CnnSaliencySegmentation extends LitElement {
   private tableNet: unknown = null;
 
   /** Cancels the map and the segmentation built on it. */
+  /** The link's settings, until the class is checked against the network's class count. */
+  private unchecked: Record<string, unknown> | null = null;
   private readonly mapRuns = new RunSlot();
   /** Cancels the GrabCut run alone, when only its settings change. */
   private readonly segmentRuns = new RunSlot();
@@ -273,17 +275,21 @@ export class CnnSaliencySegmentation extends LitElement {
   /** The settings saved in the URL, each checked against its range; defaults for the rest. */
   private readSettings(): Settings {
     if (!this.id) return { ...DEFAULTS };
-    const inRange = (key: keyof typeof RANGES) => (v: unknown) => typeof v === 'number' && v >= RANGES[key].min && v <= RANGES[key].max;
+    const inRange = (key: keyof typeof RANGES) =>
+      key === 'iterations'
+        ? intIn(RANGES.iterations.min, RANGES.iterations.max)
+        : (v: unknown) => typeof v === 'number' && v >= RANGES[key].min && v <= RANGES[key].max;
     const saved = readUrlFields(this.id, 'the segmentation figure', {
       method: oneOf(...SEED_MAPS),
       target: indexText,
       hard: oneOf(true, false),
       ...Object.fromEntries((Object.keys(RANGES) as (keyof typeof RANGES)[]).map((key) => [key, inRange(key)])),
     });
-    const settings = { ...DEFAULTS, ...saved } as Settings;
-    settings.iterations = Math.round(settings.iterations);
-    settings.background = Math.min(settings.background, settings.foreground);
-    return settings;
+    // The background seeds lie below the foreground's quantile: a link with them above it keeps its foreground.
+    const foreground = (saved['foreground'] as number | undefined) ?? DEFAULTS.foreground;
+    const kept = checkUrlFields(this.id, 'the segmentation figure', saved, { background: (v) => (v as number) <= foreground });
+    this.unchecked = kept['target'] ? kept : null;
+    return { ...DEFAULTS, ...kept } as Settings;
   }
 
   private saveSettings(): void {
@@ -302,6 +308,11 @@ export class CnnSaliencySegmentation extends LitElement {
     this.mapRuns.abort();
     this.segmentRuns.abort();
     if (!net || !sample) return;
+    if (this.unchecked && this.id) {
+      const ok = checkUrlFields(this.id, 'the segmentation figure', this.unchecked, { target: indexTextBelow(net.classNames.length) });
+      if (ok['target'] === undefined) this.settings = { ...this.settings, target: '' };
+      this.unchecked = null;
+    }
     const signal = this.mapRuns.start();
     this.mapping = true;
     this.error = null;

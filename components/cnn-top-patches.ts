@@ -9,7 +9,7 @@
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import { datasetFor, testImageSet } from '../src/browser/test-set';
-import { readUrlState, writeUrlState } from '../src/browser/url-state';
+import { anyText, checkUrlFields, intIn, oneOf, readUrlFields, writeUrlState } from '../src/browser/url-state';
 import { sampleTensor } from '../src/browser/workbench';
 import { mapLayers } from '../src/core/activation-maps';
 import type { ConvNet } from '../src/core/convnet';
@@ -116,17 +116,27 @@ export class CnnTopPatches extends LitElement {
   @state() private error: string | null = null;
   @state() private note: string | null = null;
 
+  /** The link's fields not yet checked against the network, until it loads. */
+  private unchecked: Record<string, unknown> | null = null;
   private readonly runs = new RunSlot();
   private ranFor: unknown[] = [];
   private readonly workbench = new WorkbenchLink(this, () => this.runOnNewInput(), [this.runs]);
 
   override connectedCallback(): void {
     super.connectedCallback();
-    const saved = this.id ? (readUrlState(this.id) as Record<string, unknown> | undefined) : undefined;
-    if (typeof saved?.['layer'] === 'string') this.layer = saved['layer'];
-    if (Number.isInteger(saved?.['channel'])) this.channel = saved!['channel'] as number;
-    if (Number.isInteger(saved?.['k'])) this.k = Math.min(MAX_K, Math.max(1, saved!['k'] as number));
-    if (saved?.['rule'] === 'deconvnet' || saved?.['rule'] === 'guided-backprop') this.rule = saved['rule'];
+    const saved = this.id
+      ? readUrlFields(this.id, 'the top patches figure', {
+          layer: anyText,
+          channel: intIn(0, Number.MAX_SAFE_INTEGER),
+          k: intIn(1, MAX_K),
+          rule: oneOf('deconvnet', 'guided-backprop'),
+        })
+      : {};
+    if (typeof saved['layer'] === 'string') this.layer = saved['layer'];
+    if (saved['channel'] !== undefined) this.channel = saved['channel'] as number;
+    if (saved['k'] !== undefined) this.k = saved['k'] as number;
+    if (saved['rule'] !== undefined) this.rule = saved['rule'] as ProjectionRule;
+    this.unchecked = saved['layer'] !== undefined || saved['channel'] !== undefined ? saved : null;
     this.runOnNewInput();
   }
 
@@ -154,6 +164,19 @@ export class CnnTopPatches extends LitElement {
     return net.layers.find((l) => l.name === layer)?.outputShape[2] ?? 0;
   }
 
+  /** Checks the link's layer and channel against the network, once it has loaded. */
+  private checkLink(net: ConvNet): void {
+    if (!this.unchecked || !this.id || !this.layers.length) return;
+    const fields = this.unchecked;
+    const layerCheck = oneOf(...this.layers);
+    const layer = layerCheck(fields['layer']) ? (fields['layer'] as string) : this.layers[this.layers.length - 1]!;
+    const checks = { layer: layerCheck, channel: intIn(0, this.channelsOf(net, layer) - 1) };
+    const ok = checkUrlFields(this.id, 'the top patches figure', fields, checks);
+    if (ok['layer'] === undefined) this.layer = '';
+    if (ok['channel'] === undefined) this.channel = 0;
+    this.unchecked = null;
+  }
+
   private runOnNewInput(): void {
     const { net, sample } = this.workbench.state;
     if (net && sample && (this.ranFor[0] !== net || this.ranFor[1] !== sample)) void this.run();
@@ -177,6 +200,7 @@ export class CnnTopPatches extends LitElement {
     const { net, sample, modelId } = this.workbench.state;
     if (!net || !sample) return;
     this.ranFor = [net, sample];
+    this.checkLink(net);
     const signal = this.runs.start();
     Object.assign(this, { phase: 'running', rows: [], own: null, done: 0, error: null, note: null });
     const layer = this.shownLayer;
