@@ -1,0 +1,72 @@
+/**
+ * Which feature network serves Gram texture synthesis better: the random texture-features or the
+ * trained scenes-cnn. Each synthesises each texture (64×64, from noise, Adam) in its own features;
+ * each result is then scored in both networks' features by its style loss relative to the starting
+ * noise's (lower is better), so neither network judges only itself.
+ * Run: npx vite-node tests/core/style/measure-networks.ts -- [steps]
+ */
+import { resolve } from 'node:path';
+import sharp from 'sharp';
+import type { ConvNet } from '../../../src/core/convnet';
+import { loadProjectModel } from '../../../src/core/model-loader';
+import { buildTextureFeatures } from '../../../src/core/models/architectures';
+import { render } from '../../../src/core/optvis/render';
+import { gramTargets } from '../../../src/core/style/gram';
+import { styleLoss, textureSynthesis } from '../../../src/core/style/losses';
+import { tf, type Tensor4D } from '../../../src/core/tf';
+import { fileUrl, nodeFetch } from '../node-files';
+
+const SIZE = 64;
+const LAYERS = ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1'];
+const steps = Number(process.argv[2] ?? 150);
+
+async function texture(name: string, range: readonly [number, number]): Promise<Tensor4D> {
+  const { data } = await sharp(resolve('public/images', `${name}.png`)).removeAlpha().resize(SIZE, SIZE).raw().toBuffer({ resolveWithObject: true });
+  return tf.tensor4d(Float32Array.from(data, (v) => range[0] + ((range[1] - range[0]) * v) / 255), [1, SIZE, SIZE, 3]);
+}
+
+/** texture-features (rebuilt from its seed, equal to the committed weights) behind the ConvNet forward pass. */
+function featureNet(): ConvNet {
+  const model = buildTextureFeatures();
+  return {
+    inputShape: [SIZE, SIZE, 3],
+    inputRange: [0, 1],
+    forward(x: Tensor4D, options: { capture?: readonly string[] } = {}) {
+      const activations: Record<string, Tensor4D> = {};
+      let a = x;
+      for (const layer of model.layers) {
+        if (layer.getClassName() === 'InputLayer') continue;
+        a = layer.apply(a) as Tensor4D;
+        if (options.capture?.includes(layer.name)) activations[layer.name] = a;
+      }
+      return { logits: tf.zeros([1, 1]), activations };
+    },
+    dispose: () => model.dispose(),
+  } as unknown as ConvNet;
+}
+
+async function main() {
+  await tf.setBackend('wasm');
+  const nets: Record<string, ConvNet> = {
+    'texture-features': featureNet(),
+    'scenes-cnn': await loadProjectModel('scenes-cnn', fileUrl(resolve('public')) + '/', { fetch: nodeFetch }),
+  };
+  const ids = Object.keys(nets);
+  for (const name of ['brick', 'grass', 'gravel']) {
+    const sample = await texture(name, nets[ids[0]!]!.inputRange);
+    const targets = Object.fromEntries(await Promise.all(ids.map(async (id) => [id, (await gramTargets(nets[id]!, sample, LAYERS)).map((target) => ({ target, weight: 1 }))] as const)));
+    const score = (id: string, image: Tensor4D) => tf.tidy(() => styleLoss(nets[id]!.forward(image, { capture: LAYERS }).activations, targets[id]!).dataSync()[0]!);
+    for (const by of ids) {
+      const t0 = performance.now();
+      const options = textureSynthesis(nets[by]!, { layers: targets[by]!, size: SIZE, steps, learningRate: 0.02, seed: 1 });
+      const start = tf.tidy(() => options.param!().image());
+      const result = await render(nets[by]!, options);
+      const image = tf.tensor4d(result.image.data, [1, SIZE, SIZE, 3]);
+      const ratios = ids.map((id) => `${id}: ${(score(id, image) / score(id, start)).toExponential(2)}`);
+      console.log(`${name} synthesised by ${by} (${steps} steps, ${((performance.now() - t0) / 1000).toFixed(1)} s): loss/noise loss in ${ratios.join(', ')}`);
+      tf.dispose([image, start]);
+    }
+    sample.dispose();
+  }
+}
+main();
