@@ -46,6 +46,8 @@
 
   sw.register(script.dataset.worker, { scope: script.dataset.scope || './' }).then(
     (registration) => {
+      // Playwright's serviceWorkers: 'block' (and some privacy tools) resolve register() with nothing.
+      if (!registration) return;
       sw.ready.then(() => document.documentElement.setAttribute('data-offline', 'ready'));
       // A waiting worker is a new version only where an older one controls the page.
       const waiting = (worker) => worker.state === 'installed' && sw.controller && offerUpdate(worker);
