@@ -11,6 +11,7 @@ import type { ConvNet } from '../../../src/core/convnet';
 import { loadProjectModel } from '../../../src/core/model-loader';
 import { buildTextureFeatures } from '../../../src/core/models/architectures';
 import { render } from '../../../src/core/optvis/render';
+import { featureNet } from '../../../src/core/style/feature-net';
 import { gramTargets } from '../../../src/core/style/gram';
 import { styleLoss, textureSynthesis } from '../../../src/core/style/losses';
 import { tf, type Tensor4D } from '../../../src/core/tf';
@@ -25,30 +26,10 @@ async function texture(name: string, range: readonly [number, number]): Promise<
   return tf.tensor4d(Float32Array.from(data, (v) => range[0] + ((range[1] - range[0]) * v) / 255), [1, SIZE, SIZE, 3]);
 }
 
-/** texture-features (rebuilt from its seed, equal to the committed weights) behind the ConvNet forward pass. */
-function featureNet(): ConvNet {
-  const model = buildTextureFeatures();
-  return {
-    inputShape: [SIZE, SIZE, 3],
-    inputRange: [0, 1],
-    forward(x: Tensor4D, options: { capture?: readonly string[] } = {}) {
-      const activations: Record<string, Tensor4D> = {};
-      let a = x;
-      for (const layer of model.layers) {
-        if (layer.getClassName() === 'InputLayer') continue;
-        a = layer.apply(a) as Tensor4D;
-        if (options.capture?.includes(layer.name)) activations[layer.name] = a;
-      }
-      return { logits: tf.zeros([1, 1]), activations };
-    },
-    dispose: () => model.dispose(),
-  } as unknown as ConvNet;
-}
-
 async function main() {
   await tf.setBackend('wasm');
   const nets: Record<string, ConvNet> = {
-    'texture-features': featureNet(),
+    'texture-features': featureNet(buildTextureFeatures(), { id: 'texture-features', inputShape: [SIZE, SIZE, 3] }),
     'scenes-cnn': await loadProjectModel('scenes-cnn', fileUrl(resolve('public')) + '/', { fetch: nodeFetch }),
   };
   const ids = Object.keys(nets);
