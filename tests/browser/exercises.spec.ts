@@ -87,3 +87,77 @@ test('an exercise is answered from the keyboard alone, and answering records it 
   const stored = await page.evaluate(() => localStorage.getItem('inside-the-convnet:progress'));
   expect(JSON.parse(stored!)[RELU].exercises).toContain('ex-relu-gradient');
 });
+
+const OCCLUSION = '/chapters/occlusion-and-feature-space/';
+const OPTIMISATION = '/chapters/images-by-optimisation/';
+const SCENE = `?input=${encodeURIComponent(JSON.stringify({ model: 'scenes-cnn', sample: 'test:3' }))}`;
+const numbersIn = (text: string) => [...text.matchAll(/-?\d+(?:\.\d+)?/g)].map((m) => Number(m[0]));
+
+async function recorded(page: Page, chapter: string): Promise<string[]> {
+  const stored = await page.evaluate(() => localStorage.getItem('inside-the-convnet:progress'));
+  return stored ? ((JSON.parse(stored) as Record<string, { exercises?: string[] }>)[chapter]?.exercises ?? []) : [];
+}
+
+test('the occlusion and feature-space exercises agree with the live figures, and answering records them', async ({ page, problems }) => {
+  await page.goto(OCCLUSION + SCENE);
+  const occlusion = page.locator('cnn-occlusion#occlusion');
+  await occlusion.scrollIntoViewIfNeeded();
+  const status = occlusion.locator('.status');
+  await expect(status).toContainText(/\d+ occluded images in \d+ batched passes/, { timeout: 60_000 });
+  const [images, passes] = numbersIn((await status.innerText()).match(/\d+ occluded images in \d+ batched passes/)![0]);
+  expect(String(passes)).toBe(await page.locator('#ex-occlusion-passes').getAttribute('answer'));
+  expect(passes).toBe(Math.ceil(images! / 64));
+
+  await occlusion.getByRole('spinbutton', { name: 'Stride (pixels)' }).fill('8');
+  await occlusion.getByRole('spinbutton', { name: 'Stride (pixels)' }).dispatchEvent('change');
+  // The map at the new stride is done once the status reports a count other than the first one.
+  await expect(status).toContainText(new RegExp(`\\b(?!${images}\\b)\\d+ occluded images in \\d+ batched passes`));
+  const strideImages = numbersIn((await status.innerText()).match(/\d+ occluded images/)![0])[0];
+  expect(String(strideImages)).toBe(await page.locator('#ex-occlusion-stride').getAttribute('answer'));
+
+  const neighbours = page.locator('cnn-nearest-neighbours#neighbours');
+  await neighbours.scrollIntoViewIfNeeded();
+  await expect(neighbours.locator('.status')).toContainText('Searched', { timeout: 60_000 });
+  const rows = neighbours.locator('section.row');
+  await expect(rows).toHaveCount(3);
+  const shares = await Promise.all([0, 1, 2].map(async (i) => numbersIn(await rows.nth(i).locator('.readout').innerText())[0]!));
+  const best = shares.indexOf(Math.max(...shares));
+  expect(shares.filter((s) => s === shares[best])).toHaveLength(1);
+  expect(String(best)).toBe(await page.locator('#ex-neighbours-space').getAttribute('answer'));
+
+  for (const id of ['ex-occlusion-passes', 'ex-neighbours-space', 'ex-pca-third']) {
+    const exercise = page.locator(`#${id}`);
+    await answer(exercise, (await exercise.getAttribute('answer'))!);
+    await expect(exercise.locator('.feedback')).toHaveAttribute('data-result', 'true');
+    await expect(exercise.locator('.explanation')).toBeVisible();
+  }
+  await expect(page.locator('cnn-quiz .score').first()).toHaveAttribute('data-right', '3');
+  await expect.poll(() => recorded(page, OCCLUSION)).toEqual(expect.arrayContaining(['ex-occlusion-passes', 'ex-neighbours-space', 'ex-pca-third']));
+  expect(problems.list).toEqual([]);
+});
+
+test('the optimisation exercises agree with the live circuit figure, and answering records them', async ({ page, problems }) => {
+  await page.goto(OPTIMISATION + SCENE);
+  const figure = page.locator('cnn-circuit#circuit');
+  await figure.scrollIntoViewIfNeeded();
+  const description = figure.locator('[data-circuit^="conv4_1:"]');
+  await expect(description).toBeVisible({ timeout: 60_000 });
+  const channels = numbersIn((await description.innerText()).match(/reads the (\d+) output channels/)![1]!)[0];
+  expect(String(channels)).toBe(await page.locator('#ex-circuit-channels').getAttribute('answer'));
+  const squares = await figure.locator('[data-list="positive"] figure').first().locator('.grid span').count();
+  expect(String(squares)).toBe(await page.locator('#ex-circuit-slice').getAttribute('answer'));
+
+  for (const id of ['ex-circuit-channels', 'ex-circuit-edge', 'ex-class-logit']) {
+    const exercise = page.locator(`#${id}`);
+    await answer(exercise, (await exercise.getAttribute('answer'))!);
+    await expect(exercise.locator('.feedback')).toHaveAttribute('data-result', 'true');
+    await expect(exercise.locator('.explanation')).toBeVisible();
+  }
+  const wrongOne = page.locator('#ex-dream-objective');
+  await answer(wrongOne, '2');
+  await expect(wrongOne.locator('.feedback')).toHaveAttribute('data-result', 'false');
+  await expect(wrongOne.locator('.explanation')).toBeVisible();
+  await expect(page.locator('cnn-quiz .score').last()).toHaveAttribute('data-right', '3');
+  await expect.poll(() => recorded(page, OPTIMISATION)).toEqual(expect.arrayContaining(['ex-circuit-channels', 'ex-circuit-edge', 'ex-class-logit', 'ex-dream-objective']));
+  expect(problems.list).toEqual([]);
+});
