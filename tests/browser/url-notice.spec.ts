@@ -50,10 +50,10 @@ const CASES: { page: string; query: string; figures: string[]; after: Record<str
   {
     page: '/chapters/class-activation-maps/',
     query:
-      `?cam=${json({ target: '99', layer: 'nope' })}&gradcam=${json({ target: 'x', layer: 'conv1' })}` +
+      `?cam=${json({ target: '99', layer: 'nope' })}&gradcam=${json({ target: 'x', layer: 'relu1_1' })}` +
       `&input=${json({ model: 'scenes-cnn', sample: 'test:99999' })}`,
     figures: ['cnn-attribution#cam', 'cnn-attribution#gradcam'],
-    after: { cam: null, gradcam: { layer: 'conv1' }, input: { model: 'scenes-cnn', sample: 'test:0' } },
+    after: { cam: null, gradcam: { layer: 'relu1_1' }, input: { model: 'scenes-cnn', sample: 'test:0' } },
     shown: [
       ['cnn-attribution#cam .status', 'computed in'],
       ['cnn-attribution#gradcam .status', 'computed in'],
