@@ -41,4 +41,6 @@ export const GLOSSARY: readonly GlossaryTerm[] = [
   { term: 't-SNE', definition: 'A non-linear map of high-dimensional points to the plane that keeps near neighbours near; distances between far clusters mean little.', chapter: 'occlusion-and-feature-space' },
   { term: 'Feature visualisation', definition: 'An image optimised to excite a unit, a channel or a class, starting from noise, with transforms and a parameterisation that keep it natural.', chapter: 'images-by-optimisation' },
   { term: 'Circuit', definition: 'A unit together with the channels of the previous layer it reads and the weights that connect them: channels with large positive weights excite it, large negative ones inhibit it (Olah et al. 2020).', chapter: 'images-by-optimisation' },
+  { term: 'Gram matrix', definition: 'The inner products of a layer’s channels over all positions, G = F Fᵀ (here divided by the number of positions): which features occur together, wherever they are, a texture’s statistics without its layout.', chapter: 'style-transfer' },
+  { term: 'Style transfer', definition: 'An image optimised to keep a photograph’s deep features (content) while matching the Gram matrices of a painting or texture (style), with a smoothness penalty (Gatys et al. 2016).', chapter: 'style-transfer' },
 ];

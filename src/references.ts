@@ -51,6 +51,10 @@ export const REFERENCES: readonly Reference[] = [
   { authors: 'A. Mordvintsev, C. Olah, M. Tyka', title: 'Inceptionism: Going Deeper into Neural Networks', venue: 'Google Research blog', year: 2015, url: 'https://research.google/blog/inceptionism-going-deeper-into-neural-networks/' },
   { authors: 'C. Olah, A. Mordvintsev, L. Schubert', title: 'Feature Visualization', venue: 'Distill', year: 2017, url: 'https://distill.pub/2017/feature-visualization/' },
   { authors: 'C. Olah, N. Cammarata, L. Schubert, G. Goh, M. Petrov, S. Carter', title: 'Zoom In: An Introduction to Circuits', venue: 'Distill', year: 2020, url: 'https://distill.pub/2020/circuits/zoom-in/' },
+  { authors: 'L. A. Gatys, A. S. Ecker, M. Bethge', title: 'Texture Synthesis Using Convolutional Neural Networks', venue: 'NeurIPS', year: 2015, url: 'https://arxiv.org/abs/1505.07376' },
+  { authors: 'L. A. Gatys, A. S. Ecker, M. Bethge', title: 'Image Style Transfer Using Convolutional Neural Networks', venue: 'CVPR', year: 2016, url: 'https://openaccess.thecvf.com/content_cvpr_2016/html/Gatys_Image_Style_Transfer_CVPR_2016_paper.html' },
+  { authors: 'L. A. Gatys, A. S. Ecker, M. Bethge, A. Hertzmann, E. Shechtman', title: 'Controlling Perceptual Factors in Neural Style Transfer', venue: 'CVPR', year: 2017, url: 'https://arxiv.org/abs/1611.07865' },
+  { authors: 'I. Ustyuzhaninov, W. Brendel, L. A. Gatys, M. Bethge', title: 'What does it take to generate natural textures?', venue: 'ICLR', year: 2017, url: 'https://openreview.net/forum?id=BJhZeLsxx' },
 ];
 
 const normalise = (text: string) => text.toLowerCase().replace(/[*_\s]+/g, ' ');
