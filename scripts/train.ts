@@ -3,6 +3,7 @@
  *
  *   npm run train -- <model-id> [--epochs N] [--train-limit N] [--backend wasm|cpu]
  *   npm run train -- <model-id> --resume --epochs N [--lr X] [--train-size N]
+ *   npm run train -- fast-style-cin | fast-style-in | fast-style-bn [--steps N] [--minutes M]  (scripts/train-fast-style.ts)
  *
  * Writes public/models/<id>/{model.json, weights.bin, card.json} and, for the
  * classifiers, public/data/<dataset>/ (sprites and labels.json). Adam on softmax
@@ -316,10 +317,20 @@ async function writeTextureFeatures() {
   console.log(`texture-features: ${model.countParams()} params, ${forwardMs.toFixed(1)} ms per 128×128 forward; wrote ${dir}`);
 }
 
-const args = parseArgs(process.argv.slice(2));
-await tf.setBackend(args.backend);
-await tf.ready();
-useFastBatchNormGrad();
-console.log(`backend ${tf.getBackend()}`);
-if (args.id === 'texture-features') await writeTextureFeatures();
-else await train(args.id, args);
+const [first, ...flags] = process.argv.slice(2);
+if (first?.startsWith('fast-style-')) {
+  // Image-to-image networks have their own trainer (perceptual losses, no classes).
+  await tf.setBackend('wasm');
+  await tf.ready();
+  useFastBatchNormGrad();
+  const { trainFastStyle } = await import('./train-fast-style');
+  await trainFastStyle(first, flags);
+} else {
+  const args = parseArgs(process.argv.slice(2));
+  await tf.setBackend(args.backend);
+  await tf.ready();
+  useFastBatchNormGrad();
+  console.log(`backend ${tf.getBackend()}`);
+  if (args.id === 'texture-features') await writeTextureFeatures();
+  else await train(args.id, args);
+}

@@ -1,0 +1,104 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { tf, type Tensor4D } from '../../../src/core/tf';
+import { buildTransformer } from '../../../src/core/fast-style/transformer';
+import { applyTransformer, blendWeights, checkStyliseSize, fastStyleNet, FAST_STYLE_MODELS, loadFastStyle } from '../../../src/core/fast-style/stylise';
+import type { RasterImage } from '../../../src/core/image';
+import { NODE_BACKENDS, expectNoLeak, seededRandom, useBackend } from '../backends';
+import { fileUrl, nodeFetch } from '../node-files';
+
+const PUBLIC = join(import.meta.dirname, '..', '..', '..', 'public');
+
+function picture(width: number, height: number, seed: number): RasterImage {
+  const rand = seededRandom(seed);
+  return { width, height, channels: 3, data: Float32Array.from({ length: width * height * 3 }, () => Math.round(rand() * 255)) };
+}
+
+const meanAbsDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += Math.abs(a[i]! - b[i]!);
+  return s / a.length;
+};
+
+describe('style weights and sizes', () => {
+  it('scales a blend to sum 1 and explains bad weights and sizes', () => {
+    expect(blendWeights([1, 3, 0], 3)).toEqual([0.25, 0.75, 0]);
+    expect(() => blendWeights([1, 0], 3)).toThrow(/needs 3 weights/);
+    expect(() => blendWeights([1, -1, 0], 3)).toThrow(/non-negative/);
+    expect(() => blendWeights([0, 0, 0], 3)).toThrow(/above zero/);
+    expect(checkStyliseSize(256)).toBe(256);
+    expect(() => checkStyliseSize(250)).toThrow(/multiple of 4/);
+    expect(() => checkStyliseSize(4096)).toThrow(/multiple of 4 from 32 to 512/);
+  });
+});
+
+describe.each(NODE_BACKENDS)('the transformer on %s', (backend) => {
+  beforeAll(() => useBackend(backend));
+
+  it.each(['batch', 'instance', 'conditional'] as const)('keeps the size of any multiple-of-4 input and outputs pixels in (0, 1) (%s norm)', async (norm) => {
+    const model = buildTransformer({ norm, styles: 3 });
+    expect(model.inputs.length).toBe(norm === 'conditional' ? 2 : 1);
+    const x = tf.tensor4d(Float32Array.from(picture(40, 24, 1).data, (v) => v / 255), [1, 24, 40, 3]) as Tensor4D;
+    const before = tf.memory().numTensors;
+    const y = applyTransformer(model, norm, x, [[0.5, 0.5, 0]]);
+    expect(tf.memory().numTensors).toBe(before + 1);
+    expect(y.shape).toEqual([1, 24, 40, 3]);
+    const v = y.dataSync();
+    expect(Math.min(...v)).toBeGreaterThan(0);
+    expect(Math.max(...v)).toBeLessThan(1);
+    tf.dispose([x, y]);
+    model.dispose();
+  });
+
+  it('stylises a picture into plain RGBA data without leaking, and the blend changes the output', async () => {
+    const model = buildTransformer({ norm: 'conditional', styles: 2 });
+    // Distinct style parameters, so the two styles differ even untrained.
+    const cin = model.layers.filter((l) => l.getClassName() === 'ConditionalInstanceNorm');
+    for (const layer of cin) {
+      const [g, b] = layer.getWeights();
+      layer.setWeights(tf.tidy(() => [tf.concat([tf.ones([1, g!.shape[1]!]), tf.fill([1, g!.shape[1]!], 2)]), tf.concat([tf.zeros([1, b!.shape[1]!]), tf.fill([1, b!.shape[1]!], 0.5)])]));
+    }
+    const net = fastStyleNet(model, { id: 'test', title: 'test', norm: 'conditional', styles: [{ id: 'a', title: 'A' }, { id: 'b', title: 'B' }] });
+    const image = picture(50, 30, 2);
+    const first = await expectNoLeak(() => net.stylise(image, [1, 0], 32));
+    expect(first.image.width).toBe(32);
+    expect(first.image.height).toBe(32);
+    expect(first.image.data.length).toBe(32 * 32 * 4);
+    expect(first.weights).toEqual([1, 0]);
+    expect(first.ms).toBeGreaterThan(0);
+    const second = await expectNoLeak(() => net.stylise(image, [0, 2], 32));
+    expect(second.weights).toEqual([0, 1]);
+    expect(meanAbsDiff(first.image.data, second.image.data)).toBeGreaterThan(1);
+    await expect(net.stylise(image, [0, 0], 32)).rejects.toThrow(/above zero/);
+    net.dispose();
+  });
+});
+
+describe.each(NODE_BACKENDS)('the shipped networks on %s', (backend) => {
+  beforeAll(() => useBackend(backend));
+  const shipped = FAST_STYLE_MODELS.filter((id) => existsSync(join(PUBLIC, 'models', id, 'card.json')));
+
+  it.each(shipped)('%s loads from its folder and each style gives another picture', async (id) => {
+    const before = tf.memory().numTensors;
+    const net = await loadFastStyle(id, fileUrl(PUBLIC), { fetch: nodeFetch });
+    expect(net.styles.length).toBeGreaterThan(0);
+    const image = picture(64, 64, 3);
+    const outputs: Uint8ClampedArray[] = [];
+    for (let s = 0; s < net.styles.length; s++) {
+      const w = net.styles.map((_, i) => (i === s ? 1 : 0));
+      outputs.push((await net.stylise(image, w, 64)).image.data);
+    }
+    for (let s = 1; s < outputs.length; s++) expect(meanAbsDiff(outputs[0]!, outputs[s]!)).toBeGreaterThan(2);
+    // A stylised picture is not a copy of its input.
+    const input = Uint8ClampedArray.from({ length: 64 * 64 * 4 }, (_, i) => (i % 4 === 3 ? 255 : image.data[Math.floor(i / 4) * 3 + (i % 4)]!));
+    expect(meanAbsDiff(outputs[0]!, input)).toBeGreaterThan(5);
+    net.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('refuses a folder that holds no fast style network', async () => {
+    await expect(loadFastStyle('scenes-cnn', fileUrl(PUBLIC), { fetch: nodeFetch })).rejects.toThrow(/not a fast style-transfer network/);
+    await expect(loadFastStyle('nope', fileUrl(PUBLIC), { fetch: nodeFetch })).rejects.toThrow(/Could not download .*nope/);
+  });
+});
