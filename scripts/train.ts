@@ -3,6 +3,7 @@
  *
  *   npm run train -- <model-id> [--epochs N] [--train-limit N] [--backend wasm|cpu]
  *   npm run train -- <model-id> --resume --epochs N [--lr X] [--train-size N]
+ *   npm run train -- fashion-vae [--epochs N] [--train-limit N]  (scripts/train-generator.ts)
  *   npm run train -- fast-style-cin | fast-style-in | fast-style-bn [--steps N] [--minutes M]  (scripts/train-fast-style.ts)
  *
  * Writes public/models/<id>/{model.json, weights.bin, card.json} and, for the
@@ -317,6 +318,15 @@ async function writeTextureFeatures() {
   console.log(`texture-features: ${model.countParams()} params, ${forwardMs.toFixed(1)} ms per 128×128 forward; wrote ${dir}`);
 }
 
+// The generator (a VAE's decoder) has a recipe of its own: scripts/train-generator.ts.
+const [generatorId, ...generatorFlags] = process.argv.slice(2);
+if (generatorId === 'fashion-vae') {
+  await tf.setBackend('wasm');
+  await tf.ready();
+  const { trainGenerator } = await import('./train-generator');
+  await trainGenerator(generatorId, generatorFlags);
+  process.exit(0);
+}
 const [first, ...flags] = process.argv.slice(2);
 if (first?.startsWith('fast-style-')) {
   // Image-to-image networks have their own trainer (perceptual losses, no classes).

@@ -12,6 +12,8 @@ import { DREAM_DEFAULTS, deepDream } from './deep-dream';
 import { INVERSION_DEFAULTS, featureInversion, layerCode } from './feature-inversion';
 import { MULTIFACETED_DEFAULTS, facetOptimisation, facetStarts } from './multifaceted';
 import type { ImageSet } from '../features/image-set';
+import type { Generator } from './generator';
+import { latentTechnique } from './latent-technique';
 import { type PauseControl, type RenderResult, type RenderStep, type RenderedImage, render } from './render';
 
 /** A setting's value: a number, or the value of a choice. */
@@ -37,11 +39,15 @@ export interface OptvisRun {
   pause?: PauseControl;
   snapshotEvery?: number;
   onStep?: (step: RenderStep) => void | Promise<void>;
+  /** The generator trained on the network's data, or null where there is none (techniques that search its code). */
+  generator?: () => Promise<Generator | null>;
 }
 
 /** What a run leaves: the image, the objective's history, and for some techniques more images to show beside it. */
 export interface OptvisResult extends RenderResult {
   gallery?: { label: string; image: RenderedImage }[];
+  /** Sentences on what the run reached, for the view's readout. */
+  readout?: string[];
 }
 
 /** One technique as the chapter's figure shows it. */
@@ -296,7 +302,7 @@ const multifacetedTechnique: OptvisTechnique = {
 
 /** Every technique of the chapter, by id. */
 export const OPTVIS_TECHNIQUES: Record<string, OptvisTechnique> = Object.fromEntries(
-  [classModelTechnique, unitTechnique, inversionTechnique, deepDreamTechnique, multifacetedTechnique].map((t) => [t.id, t]),
+  [classModelTechnique, unitTechnique, inversionTechnique, deepDreamTechnique, multifacetedTechnique, latentTechnique].map((t) => [t.id, t]),
 );
 
 /** The default settings of a technique on a network: every control's value. */

@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { tf, type Tensor4D } from '../../../src/core/tf';
 import { OPTVIS_TECHNIQUES, defaultSettings, spatialLayers, validSettings } from '../../../src/core/optvis/registry';
 import { createToyNet } from '../../../src/core/attribution/toy-net';
+import { buildDecoder, generatorOf } from '../../../src/core/optvis/generator';
 import { NODE_BACKENDS, expectNoLeak, useBackend } from '../backends';
 import { randomImage, twoConvNet } from '../attribution/toys';
 
@@ -10,6 +11,8 @@ describe.each(NODE_BACKENDS)('the optimisation techniques by id on %s', (backend
 
   it('every technique runs with its default settings, reports each step and leaks nothing', async () => {
     const net = twoConvNet();
+    // The view owns the generator of the techniques that search its code.
+    const g = generatorOf(buildDecoder({ latentSize: 3, hidden: [4], outputShape: net.inputShape }), 'tiny');
     for (const technique of Object.values(OPTVIS_TECHNIQUES)) {
       const settings = { ...defaultSettings(technique, net), steps: 3 };
       const total = technique.totalSteps(settings);
@@ -21,7 +24,7 @@ describe.each(NODE_BACKENDS)('the optimisation techniques by id on %s', (backend
         return t;
       };
       const imageSet = async () => ({ size: 12, batch: (start: number, end: number) => tf.tidy(() => tf.concat(Array.from({ length: end - start }, (_, i) => randomImage(net, start + i))) as Tensor4D) });
-      const run = { settings, seed: 1, image, imageSet, onStep: (s: { step: number }) => void steps.push(s.step) };
+      const run = { settings, seed: 1, image, imageSet, generator: async () => g, onStep: (s: { step: number }) => void steps.push(s.step) };
       const result = await expectNoLeak(() => technique.run(net, run));
       expect(steps, technique.id).toHaveLength(total);
       expect(result.history).toHaveLength(total);
@@ -30,6 +33,7 @@ describe.each(NODE_BACKENDS)('the optimisation techniques by id on %s', (backend
       expect(technique.formula(net, settings).length).toBeGreaterThan(5);
       if (technique.id === 'multifaceted') expect(result.gallery!.length).toBe(2 * (total / 3));
     }
+    g.dispose();
     net.dispose();
   });
 
