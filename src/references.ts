@@ -55,6 +55,10 @@ export const REFERENCES: readonly Reference[] = [
   { authors: 'L. A. Gatys, A. S. Ecker, M. Bethge', title: 'Image Style Transfer Using Convolutional Neural Networks', venue: 'CVPR', year: 2016, url: 'https://openaccess.thecvf.com/content_cvpr_2016/html/Gatys_Image_Style_Transfer_CVPR_2016_paper.html' },
   { authors: 'L. A. Gatys, A. S. Ecker, M. Bethge, A. Hertzmann, E. Shechtman', title: 'Controlling Perceptual Factors in Neural Style Transfer', venue: 'CVPR', year: 2017, url: 'https://arxiv.org/abs/1611.07865' },
   { authors: 'I. Ustyuzhaninov, W. Brendel, L. A. Gatys, M. Bethge', title: 'What does it take to generate natural textures?', venue: 'ICLR', year: 2017, url: 'https://openreview.net/forum?id=BJhZeLsxx' },
+  { authors: 'J. Johnson, A. Alahi, L. Fei-Fei', title: 'Perceptual Losses for Real-Time Style Transfer and Super-Resolution', venue: 'ECCV', year: 2016, url: 'https://arxiv.org/abs/1603.08155' },
+  { authors: 'D. Ulyanov, A. Vedaldi, V. Lempitsky', title: 'Instance Normalization: The Missing Ingredient for Fast Stylization', venue: 'arXiv', year: 2016, url: 'https://arxiv.org/abs/1607.08022' },
+  { authors: 'V. Dumoulin, J. Shlens, M. Kudlur', title: 'A Learned Representation for Artistic Style', venue: 'ICLR', year: 2017, url: 'https://arxiv.org/abs/1610.07629' },
+  { authors: 'A. Odena, V. Dumoulin, C. Olah', title: 'Deconvolution and Checkerboard Artifacts', venue: 'Distill', year: 2016, url: 'https://distill.pub/2016/deconv-checkerboard/' },
 ];
 
 const normalise = (text: string) => text.toLowerCase().replace(/[*_\s]+/g, ' ');
