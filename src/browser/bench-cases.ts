@@ -27,6 +27,7 @@ import { occlusionMap } from '../core/features/occlusion';
 import { pca } from '../core/features/pca';
 import { Tsne } from '../core/features/tsne';
 import { assetBase } from './assets';
+import { FAST_STYLE_MODELS, loadFastStyle } from '../core/fast-style/stylise';
 
 /** A workload ready to be timed; owns its tensors until disposed. */
 export interface BenchWorkload {
@@ -68,6 +69,7 @@ export const BENCH_CASES: BenchCase[] = [
   ...insideTheNetworkBenchCases(),
   ...featureSpaceBenchCases(),
   ...optvisBenchCases(BENCH_MODELS),
+  ...fastStyleBenchCases(),
 ];
 
 /**
@@ -264,4 +266,22 @@ function featureSpaceBenchCases(): BenchCase[] {
       }),
     },
   ];
+}
+
+/**
+ * Fast style transfer: one 256×256 frame through each shipped transformer, from RGBA pixels to RGBA
+ * pixels (the camera view is live below 100 ms a frame).
+ */
+function fastStyleBenchCases(): BenchCase[] {
+  return FAST_STYLE_MODELS.map((id) => ({
+    id: `${id}/stylise-256`,
+    description: `fast style transfer: one 256×256 frame through ${id}, pixels in and out`,
+    async setup() {
+      const net = await loadFastStyle(id, assetBase());
+      const scene = generateScene(1, { size: 256 });
+      const image = { width: 256, height: 256, channels: 3 as const, data: Float32Array.from(scene.data, (v) => v * 255) };
+      const weights = net.styles.map((_, i) => (i === 0 ? 0.5 : 0.5 / (net.styles.length - 1)));
+      return { run: () => net.stylise(image, weights, 256), dispose: () => net.dispose() };
+    },
+  }));
 }
