@@ -47,6 +47,8 @@ export const REFERENCES: readonly Reference[] = [
   { authors: 'L. van der Maaten', title: 'Accelerating t-SNE using Tree-Based Algorithms', venue: 'JMLR 15', year: 2014, url: 'https://jmlr.org/papers/v15/vandermaaten14a.html' },
   { authors: 'M. Wattenberg, F. Viégas, I. Johnson', title: 'How to Use t-SNE Effectively', venue: 'Distill', year: 2016, url: 'https://distill.pub/2016/misread-tsne/' },
   { authors: 'A. Nguyen, J. Yosinski, J. Clune', title: 'Multifaceted Feature Visualization', venue: 'ICML Visualization for Deep Learning Workshop', year: 2016, url: 'https://arxiv.org/abs/1602.03616' },
+  { authors: 'A. Nguyen, A. Dosovitskiy, J. Yosinski, T. Brox, J. Clune', title: 'Synthesizing the preferred inputs for neurons in neural networks via deep generator networks', venue: 'NeurIPS', year: 2016, url: 'https://arxiv.org/abs/1605.09304' },
+  { authors: 'D. P. Kingma, M. Welling', title: 'Auto-Encoding Variational Bayes', venue: 'ICLR', year: 2014, url: 'https://arxiv.org/abs/1312.6114' },
   { authors: 'A. Mahendran, A. Vedaldi', title: 'Understanding Deep Image Representations by Inverting Them', venue: 'CVPR', year: 2015, url: 'https://arxiv.org/abs/1412.0035' },
   { authors: 'A. Mordvintsev, C. Olah, M. Tyka', title: 'Inceptionism: Going Deeper into Neural Networks', venue: 'Google Research blog', year: 2015, url: 'https://research.google/blog/inceptionism-going-deeper-into-neural-networks/' },
   { authors: 'C. Olah, A. Mordvintsev, L. Schubert', title: 'Feature Visualization', venue: 'Distill', year: 2017, url: 'https://distill.pub/2017/feature-visualization/' },
