@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { activeBackend, builtChapters, expect, test } from './fixtures';
 
 /** Every component that holds tensors (a network, images, maps) while it is on the page. */
-const HOLDERS = 'cnn-attribution, cnn-attribution-compare, cnn-saliency-segmentation, cnn-adversarial, cnn-sanity-check, cnn-model-picker, cnn-input-bar, cnn-filters, cnn-activation-maps, cnn-dead-filters, cnn-top-patches, cnn-optvis, cnn-occlusion, cnn-nearest-neighbours, cnn-embedding, cnn-circuit, cnn-fast-style';
+const HOLDERS = 'cnn-attribution, cnn-attribution-compare, cnn-saliency-segmentation, cnn-adversarial, cnn-sanity-check, cnn-model-picker, cnn-input-bar, cnn-filters, cnn-activation-maps, cnn-dead-filters, cnn-top-patches, cnn-optvis, cnn-occlusion, cnn-nearest-neighbours, cnn-embedding, cnn-circuit, cnn-fast-style, cnn-gram-texture, cnn-style-transfer';
 
 const tensors = async (page: import('@playwright/test').Page) =>
   Number(await page.locator('header cnn-backend-status').getAttribute('data-tensors'));
