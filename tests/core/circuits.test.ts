@@ -108,3 +108,46 @@ describe('circuits of the scenes network', () => {
     net.dispose();
   });
 });
+
+describe('the optimisation chapter’s circuit exercises, on the scenes network', () => {
+  beforeAll(() => useBackend('cpu'));
+
+  it('conv4_1, the figure’s default layer, reads the 64 channels of conv3_1 across a ReLU and a pooling, through 9 weights each', async () => {
+    const { loadTrained } = await import('./trained');
+    const net = await loadTrained('scenes-cnn');
+    expect(circuitLayers(net).at(-1)).toBe('conv4_1');
+    const c = await expectNoLeak(() => circuit(net, 'conv4_1', 0));
+    expect(c.previous).toBe('conv3_1');
+    expect(c.between.map((name) => net.layers.find((l) => l.name === name)!.kind).sort()).toEqual(['pool', 'relu']);
+    expect(c.weights).toHaveLength(64);
+    expect(net.layers.find((l) => l.name === 'conv3_1')!.outputShape.at(-1)).toBe(64);
+    expect(c.weights.every((w) => w.kernel.length === 9)).toBe(true);
+    net.dispose();
+  });
+
+  it('an exact edge detector has strength 0 under both measures, and √6 is its size', () => {
+    const edge = [-1, 0, 1, -1, 0, 1, -1, 0, 1];
+    expect(sliceStrength(edge, 'sum')).toBe(0);
+    expect(sliceStrength(edge, 'l2')).toBe(0);
+    expect(Math.sqrt(edge.reduce((a, w) => a + w * w, 0))).toBeCloseTo(Math.sqrt(6), 12);
+    // Tilted by a little, the sum stays small while the signed norm takes the slice's whole size.
+    const tilted = edge.map((w, i) => (i === 2 ? w + 0.01 : w));
+    expect(sliceStrength(tilted, 'sum')).toBeCloseTo(0.01, 6);
+    expect(sliceStrength(tilted, 'l2')).toBeCloseTo(Math.sqrt(5 + 1.01 ** 2), 6);
+  });
+
+  it('the signed L2 norm ranks the stored kernel of conv3_1 unit 5 differently from the sum, each strength computed by hand', async () => {
+    const { loadTrained } = await import('./trained');
+    const net = await loadTrained('scenes-cnn');
+    const bySum = await circuit(net, 'conv3_1', 5, { summary: 'sum' });
+    const byNorm = await expectNoLeak(() => circuit(net, 'conv3_1', 5, { summary: 'l2' }));
+    expect(byNorm.summary).toBe('l2');
+    for (const [s, n] of bySum.weights.map((w, i) => [w, byNorm.weights[i]!] as const)) {
+      expect(Array.from(n.kernel)).toEqual(Array.from(s.kernel));
+      expect(n.strength).toBeCloseTo(Math.sign(s.strength) * Math.hypot(...s.kernel), 5);
+    }
+    const ranking = (c: typeof bySum) => [...c.positive, ...c.negative].map((w) => w.channel);
+    expect(ranking(byNorm)).not.toEqual(ranking(bySum));
+    net.dispose();
+  });
+});
