@@ -18,9 +18,11 @@ import { type RgbaImage, tensorToImage, toModelInput, toRgba } from '../src/core
 import { withPngText } from '../src/core/png-text';
 import { OPTVIS_TECHNIQUES, type OptvisControl, type OptvisTechnique, type Settings, validSettings } from '../src/core/optvis/registry';
 import { datasetFor, testImageSet } from '../src/browser/test-set';
+import { assetUrl } from '../src/browser/assets';
+import { GENERATOR_FOR_MODEL, type Generator, NO_GENERATOR, loadGenerator } from '../src/core/optvis/generator';
 import { PauseControl, type RenderedImage } from '../src/core/optvis/render';
 import { type FieldCheck, checkUrlFields, intIn, numberIn, oneOf, readUrlState, rejectUrlState, writeUrlState } from '../src/browser/url-state';
-import { sampleTensor } from '../src/browser/workbench';
+import { sampleTensor, workbench } from '../src/browser/workbench';
 import { RunSlot } from './run-slot';
 import { WorkbenchLink } from './workbench-link';
 import './cnn-heatmap';
@@ -115,6 +117,8 @@ export class CnnOptvis extends LitElement {
   @state() private message = '';
   @state() private error: string | null = null;
   @state() private msPerStep = 0;
+  /** What the run reached, in sentences (techniques that compare two results). */
+  @state() private reached: string[] = [];
 
   private readonly runs = new RunSlot();
   private readonly pauseControl = new PauseControl();
@@ -126,6 +130,10 @@ export class CnnOptvis extends LitElement {
   /** The network the settings were made for, to tell a new network from a repeated event. */
   private preparedFor: { net: ConvNet | null; sample: unknown } = { net: null, sample: null };
   private readonly workbench = new WorkbenchLink(this, () => void this.prepare(), [this.runs]);
+  /** The generator of the network's data, loaded on the first run that searches its code; the figure owns it. */
+  private generator: { net: ConvNet; promise: Promise<Generator | null> } | null = null;
+  /** The run under way, so that the generator is released only after it stops. */
+  private running: Promise<unknown> = Promise.resolve();
 
   private get spec(): OptvisTechnique | undefined {
     return OPTVIS_TECHNIQUES[this.technique];
@@ -144,7 +152,30 @@ export class CnnOptvis extends LitElement {
   override disconnectedCallback(): void {
     // Before the workbench link lets go: a paused run is waiting on its resume.
     this.cancel('The run was cancelled: the figure left the page.');
+    this.releaseGenerator();
     super.disconnectedCallback();
+  }
+
+  /** The generator trained on `net`'s data (null where the book has none), loaded once per network. */
+  private generatorFor(net: ConvNet): Promise<Generator | null> {
+    if (this.generator?.net !== net) {
+      this.releaseGenerator();
+      const id = GENERATOR_FOR_MODEL[net.id];
+      const promise = id ? loadGenerator(assetUrl(`models/${id}/model.json`), id) : Promise.resolve(null);
+      this.generator = { net, promise };
+      // A failed download is tried again on the next run.
+      promise.catch(() => {
+        if (this.generator?.promise === promise) this.generator = null;
+      });
+    }
+    return this.generator.promise;
+  }
+
+  /** Disposes the generator once the run that may be using it has stopped. */
+  private releaseGenerator(): void {
+    const held = this.generator;
+    this.generator = null;
+    if (held) void this.running.finally(() => held.promise.then((g) => g?.dispose(), () => undefined));
   }
 
   private saveState(): void {
@@ -189,6 +220,7 @@ export class CnnOptvis extends LitElement {
     this.preparedFor = { net, sample };
     if (this.phase === 'running' || this.phase === 'paused') this.cancel('The run was cancelled: the input changed.');
     if (newNet) {
+      this.releaseGenerator();
       if (this.saved && !this.linkChecked) this.checkLink(spec, net);
       this.settings = validSettings(spec, net, Object.keys(this.settings).length > 0 ? this.settings : this.saved);
       Object.assign(this, { history: [], result: null, error: null, lastImage: null });
@@ -218,13 +250,13 @@ export class CnnOptvis extends LitElement {
     if (spec.needsImage && !sample) return;
     const signal = this.runs.start();
     this.pauseControl.resume();
-    Object.assign(this, { phase: 'running', history: [], result: null, gallery: [], error: null, message: '', msPerStep: 0 });
+    Object.assign(this, { phase: 'running', history: [], result: null, gallery: [], reached: [], error: null, message: '', msPerStep: 0 });
     const [, , channels] = net.inputShape;
     const image = (height: number, width: number) =>
       toModelInput(sample!.image, { height, width, channels: channels === 1 ? 1 : 3, range: net.inputRange });
     const t0 = performance.now();
     try {
-      const result = await spec.run(net, {
+      const task = spec.run(net, {
         settings: this.settings,
         seed: this.seed,
         signal,
@@ -232,6 +264,7 @@ export class CnnOptvis extends LitElement {
         snapshotEvery: SNAPSHOT_EVERY,
         ...(spec.needsImage ? { image } : {}),
         imageSet: () => testImageSet(datasetFor(net.id, net), net),
+        ...(spec.needsGenerator ? { generator: () => this.generatorFor(net) } : {}),
         onStep: (s) => {
           if (!this.runs.isCurrent(signal)) return;
           this.history = [...this.history, s.objective];
@@ -242,7 +275,10 @@ export class CnnOptvis extends LitElement {
           }
         },
       });
+      this.running = task.catch(() => undefined);
+      const result = await task;
       if (!this.runs.isCurrent(signal)) return;
+      this.reached = result.readout ?? [];
       this.lastImage = result.image;
       this.result = this.display(result.image, net);
       this.gallery = (result.gallery ?? []).map(({ label, image }) => ({ label, image: this.display(image, net) }));
@@ -446,6 +482,7 @@ export class CnnOptvis extends LitElement {
           ? html`<ul class="readout" aria-label="Run in numbers" data-testid="readout">
               <li>Step <span data-testid="step">${h.length}</span> of ${spec.totalSteps(this.settings)}.</li>
               <li>Objective: first ${formatNumber(h[0]!)}, now <span data-testid="objective">${formatNumber(h[h.length - 1]!)}</span>, best ${formatNumber(best)}.</li>
+              ${this.reached.map((r) => html`<li data-testid="reached">${r}</li>`)}
               ${stats ? html`<li>Image: pixels from ${formatNumber(stats.min)} to ${formatNumber(stats.max)} (fractions of the input range), mean ${formatNumber(stats.mean)}.</li>` : nothing}
             </ul>`
           : nothing}
@@ -467,6 +504,12 @@ export class CnnOptvis extends LitElement {
       <cnn-input-bar></cnn-input-bar>
       ${loadError ? html`<p class="error" role="alert">${loadError}</p>` : nothing}
       ${net && spec && Object.keys(this.settings).length ? this.renderControls(net, spec) : nothing} ${this.renderStatus(spec)}
+      ${net && spec?.needsGenerator && !GENERATOR_FOR_MODEL[net.id]
+        ? html`<p data-testid="no-generator">
+            ${NO_GENERATOR(net)}
+            <button type="button" @click=${() => void workbench.selectModel('fashion-vgg')}>Use the Fashion-MNIST network</button>
+          </p>`
+        : nothing}
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
       ${net && spec && Object.keys(this.settings).length ? this.renderResult(net, spec) : nothing}
     </div>`;

@@ -32,7 +32,7 @@ import { buildDecoder, type GeneratorId } from '../src/core/optvis/generator';
 export const FASHION_VAE_RECIPE = {
   latentSize: 16,
   /** Hidden widths of the decoder; the encoder mirrors them. */
-  hidden: [256, 512],
+  hidden: [256, 256],
   epochs: 4,
   batchSize: 128,
   // Adam's default step (Kingma & Ba 2015, algorithm 1).
@@ -141,7 +141,7 @@ export async function trainGenerator(id: GeneratorId, argv: string[]): Promise<v
   const optimizer = tf.train.adam(learningRate);
   const rng = mulberry32(DEFAULT_SEED);
   const steps = epochs * Math.floor(trainCount / batchSize);
-  const curve: { epoch: number; loss: number; testReconstruction: number; testKl: number; seconds: number }[] = [];
+  const elboCurve: { epoch: number; loss: number; testReconstruction: number; testKl: number; seconds: number }[] = [];
   const t0 = Date.now();
   let step = 0;
   for (let epoch = 1; epoch <= epochs; epoch++) {
@@ -164,15 +164,15 @@ export async function trainGenerator(id: GeneratorId, argv: string[]): Promise<v
       }
     }
     const test = evaluate(encoder, decoder, data.test, data.test.count, latentSize);
-    curve.push({ epoch, loss: lossSum / seen, testReconstruction: test.reconstruction, testKl: test.kl, seconds: (Date.now() - t0) / 1000 });
-    console.log(`epoch ${epoch} done`, curve.at(-1));
+    elboCurve.push({ epoch, loss: lossSum / seen, testReconstruction: test.reconstruction, testKl: test.kl, seconds: (Date.now() - t0) / 1000 });
+    console.log(`epoch ${epoch} done`, elboCurve.at(-1));
   }
   const seconds = (Date.now() - t0) / 1000;
   const dir = join(import.meta.dirname, '..', 'public', 'models', id);
   mkdirSync(dir, { recursive: true });
   await decoder.save(fileSaveHandler(dir));
   writeFileSync(join(dir, 'samples.png'), sampleGrid(decoder, latentSize, shape));
-  const last = curve.at(-1)!;
+  const last = elboCurve.at(-1)!;
   const card = {
     id,
     title: 'Fashion-MNIST variational autoencoder (decoder)',
@@ -180,6 +180,7 @@ export async function trainGenerator(id: GeneratorId, argv: string[]): Promise<v
     architecture: decoder.layers.map((l) => ({ name: l.name, type: l.getClassName(), outputShape: l.outputShape, params: l.countParams() })),
     totalParams: decoder.countParams(),
     encoderParams: encoder.countParams(),
+    inputShape: [latentSize],
     latentSize,
     outputShape: shape,
     outputRange: [0, 1],
@@ -203,7 +204,8 @@ export async function trainGenerator(id: GeneratorId, argv: string[]): Promise<v
       seconds: Math.round(seconds),
       imagesPerSecond: Math.round((epochs * trainCount) / seconds),
       command: `npm run train -- ${id}${argv.length ? ` ${argv.join(' ')}` : ''}`,
-      curve,
+      // Not `curve`, which the model pages read as a classifier's accuracy per epoch.
+      elboCurve,
     },
     test: { images: data.test.count, reconstruction: last.testReconstruction, kl: last.testKl, negativeElbo: last.testReconstruction + last.testKl },
     samples: 'samples.png: 8×8 decoded codes z ~ N(0, I), seeded',

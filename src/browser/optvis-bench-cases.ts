@@ -2,17 +2,19 @@
  * Benchmark cases of the chapter on images made by optimisation: each run is
  * 10 steps of one technique with its defaults on one of the book's networks,
  * so milliseconds per step are the median divided by 10 (multifaceted: the
- * search of the test subset for its starts, then 4 facets of 10 steps). DeepDream also runs
+ * search of the test subset for its starts, then 4 facets of 10 steps; the latent technique: 10 steps
+ * through the generator's code, on the networks that have one). DeepDream also runs
  * one octave on a 256×256 copy of the scene (the chapter's goal: under 10 s).
  */
 import { circuit, circuitLayers } from '../core/circuits';
 import { loadProjectModel } from '../core/model-loader';
+import { GENERATOR_FOR_MODEL, loadGenerator } from '../core/optvis/generator';
 import { OPTVIS_TECHNIQUES, type Settings, defaultSettings } from '../core/optvis/registry';
 import { tf, type Tensor4D } from '../core/tf';
 import type { BenchCase, BenchWorkload } from './bench-cases';
 import { datasetFor, testImageSet } from './test-set';
 import { sampleTensor, testSample } from './workbench';
-import { assetBase } from './assets';
+import { assetBase, assetUrl } from './assets';
 
 /** Steps per timed run. */
 const STEPS = 10;
@@ -30,6 +32,24 @@ function optvisCase(modelId: string, techniqueId: string, label: string, overrid
       return {
         run: () => technique.run(net, { settings, seed: 0, image, imageSet: () => testImageSet(datasetFor(modelId, net), net) }),
         dispose: () => (source.dispose(), net.dispose()),
+      };
+    },
+  };
+}
+
+/** 10 steps through the code of the network's generator (Nguyen et al. 2016), with nothing beside them. */
+function latentCase(modelId: string, generatorId: string): BenchCase {
+  const technique = OPTVIS_TECHNIQUES['latent-class-model']!;
+  return {
+    id: `${modelId}/optvis-latent-class-model`,
+    description: `${technique.title} (${generatorId}) on ${modelId}: defaults with {"steps":${STEPS},"compare":"none"}`,
+    async setup(): Promise<BenchWorkload> {
+      const net = await loadProjectModel(modelId, assetBase());
+      const generator = await loadGenerator(assetUrl(`models/${generatorId}/model.json`), generatorId);
+      const settings = { ...defaultSettings(technique, net), steps: STEPS, compare: 'none' };
+      return {
+        run: () => technique.run(net, { settings, seed: 0, generator: async () => generator }),
+        dispose: () => (generator.dispose(), net.dispose()),
       };
     },
   };
@@ -61,6 +81,7 @@ export function optvisBenchCases(models: readonly string[]): BenchCase[] {
       optvisCase(m, 'deep-dream', 'deep-dream', dreamOctave),
       optvisCase(m, 'multifaceted', 'multifaceted', { facets: 4, steps: STEPS }),
       circuitCase(m),
+      ...(GENERATOR_FOR_MODEL[m] ? [latentCase(m, GENERATOR_FOR_MODEL[m])] : []),
     ]),
     optvisCase('scenes-cnn', 'deep-dream', 'deep-dream-256', { ...dreamOctave, size: '256' }),
   ];

@@ -18,6 +18,10 @@ export type GeneratorId = (typeof GENERATOR_IDS)[number];
 /** The generator trained on each classifier's data, by classifier id. */
 export const GENERATOR_FOR_MODEL: Readonly<Record<string, GeneratorId>> = { 'fashion-vgg': 'fashion-vae' };
 
+/** What a view says for a network the book has no generator for. */
+export const NO_GENERATOR = (net: { title: string }) =>
+  `The network ${net.title} has no generator trained on its data, and searching a generator's code needs one: choose the Fashion-MNIST network, whose generator is fashion-vae.`;
+
 /** A code-to-image network. */
 export interface Generator {
   readonly id: string;

@@ -9,7 +9,7 @@ import type { ConvNet } from '../convnet';
 import { formatNumber } from '../format';
 import { tf } from '../tf';
 import { CLASS_MODEL_DEFAULTS, type Unit, classModel, unitObjective } from './class-model';
-import type { Generator } from './generator';
+import { type Generator, NO_GENERATOR } from './generator';
 import { LATENT_DEFAULTS, latentClassModel } from './latent';
 import type { OptvisControl, OptvisResult, OptvisTechnique, Settings } from './registry';
 import { spatialLayers } from './registry';
@@ -45,14 +45,11 @@ async function score(net: ConvNet, unit: Unit, image: RenderedImage): Promise<nu
   }
 }
 
-/** The message for a network the book has no generator for. */
-export const NO_GENERATOR = (net: ConvNet) =>
-  `The network ${net.title} has no generator trained on its data, and searching a generator's code needs one: choose the Fashion-MNIST network, whose generator is fashion-vae.`;
-
 export const latentTechnique: OptvisTechnique = {
   id: 'latent-class-model',
   title: 'Through a learned generator',
   needsImage: false,
+  needsGenerator: true,
   controls: (net) => {
     const layers = spatialLayers(net);
     return [
@@ -107,7 +104,7 @@ export const latentTechnique: OptvisTechnique = {
       const bound = num(s, 'bound');
       const atBound = code.filter((v) => Math.abs(v) >= bound - 1e-6).length;
       readout.unshift(
-        `Through the generator: ${what} = ${formatNumber(reached)} after ${latent.history.length} steps; ‖z‖ = ${formatNumber(norm)} (a code drawn from the prior has ‖z‖ ≈ √${code.length} = ${formatNumber(Math.sqrt(code.length))}), ${atBound} of ${code.length} entries at the bound.`,
+        `Through the generator: ${what} = ${formatNumber(reached)} after ${latent.history.length} steps (the objective went from ${formatNumber(latent.history[0]!)} to ${formatNumber(latent.history.at(-1)!)}); ‖z‖ = ${formatNumber(norm)} (a code drawn from the prior has ‖z‖ ≈ √${code.length} = ${formatNumber(Math.sqrt(code.length))}), ${atBound} of ${code.length} entries at the bound.`,
       );
     }
     return { image: latent.image, history, aborted: latent.aborted, gallery, readout };

@@ -56,6 +56,8 @@ export interface OptvisTechnique {
   title: string;
   /** Whether it starts from the reader's image. */
   needsImage: boolean;
+  /** Whether it searches the code of the generator trained on the network's data (see {@link OptvisRun.generator}). */
+  needsGenerator?: boolean;
   /** The controls for this network, with their defaults. */
   controls(net: ConvNet): OptvisControl[];
   /** The objective in plain text, with the settings' values and the network's names. */

@@ -177,7 +177,7 @@ describe('the latent technique in the registry, cpu', () => {
     expect(result.history[11]!).toBeGreaterThan(result.history[6]!);
     expect(result.gallery).toHaveLength(1);
     expect(result.gallery![0]!.label).toMatch(new RegExp(`^Pixel space, after 6 steps: S_${net.classNames[1]} = `));
-    expect(result.readout![0]).toMatch(new RegExp(`^Through the generator: S_${net.classNames[1]} = .* after 6 steps; ‖z‖ = .*, \\d of 3 entries at the bound\\.$`));
+    expect(result.readout![0]).toMatch(new RegExp(`^Through the generator: S_${net.classNames[1]} = .* after 6 steps \\(the objective went from .* to .*\\); ‖z‖ = .*, \\d of 3 entries at the bound\\.$`));
     expect(technique.formula(net, settings)).toBe(`arg max_z  S_${net.classNames[1]}(G(z)) − 0.01·‖z‖²,  z ∈ [−3, 3]ᵈ;  beside it arg maxₓ  S_${net.classNames[1]}(x) − 0.01·‖x‖²`);
     // Without the comparison: the latent phase only.
     const alone = await technique.run(net, { settings: { ...settings, compare: 'none' }, seed: 2, generator: async () => g });

@@ -1,0 +1,71 @@
+import { existsSync } from 'node:fs';
+import type { Locator, Page } from '@playwright/test';
+import { expect, test } from './fixtures';
+
+const CHAPTER = '/chapters/images-by-optimisation/';
+const input = (model: string) => `input=${encodeURIComponent(JSON.stringify({ model, sample: 'test:0' }))}`;
+
+test.beforeAll(() => {
+  for (const path of ['dist/models/fashion-vgg/model.json', 'dist/models/fashion-vae/model.json']) {
+    if (!existsSync(path)) throw new Error(`No ${path}: build the book first.`);
+  }
+});
+
+/** Opens the chapter on `model` with the latent figure's settings, scrolls to it and waits until it can run. */
+async function openLatent(page: Page, model: string, settings: Record<string, unknown> = {}): Promise<Locator> {
+  await page.goto(`${CHAPTER}?${input(model)}&latent=${encodeURIComponent(JSON.stringify(settings))}`);
+  const figure = page.locator('cnn-optvis#latent');
+  await figure.scrollIntoViewIfNeeded();
+  await expect(figure.locator('.status')).toContainText('press Run', { timeout: 45_000 });
+  return figure;
+}
+
+const steps = async (figure: Locator) => Number((await figure.locator('.panel').getAttribute('data-steps')) ?? 0);
+
+test('through the generator: both phases count up, the code’s objective rises, both results are shown with what they reached', async ({ page, problems }) => {
+  const figure = await openLatent(page, 'fashion-vgg', { steps: 10, class: '1' });
+  await expect(figure.getByTestId('formula')).toContainText(/arg max_z\s+S_Trouser\(G\(z\)\) − 0\.01·‖z‖²,\s+z ∈ \[−3, 3\]ᵈ/);
+  await expect(figure.getByTestId('no-generator')).toHaveCount(0);
+  await figure.getByRole('button', { name: 'Run' }).click();
+  await expect(figure.locator('.status')).toContainText('Done: 20 steps', { timeout: 90_000 });
+  await expect(figure.getByTestId('step')).toHaveText('20');
+  const reached = figure.getByTestId('reached');
+  await expect(reached).toHaveCount(2);
+  const latent = await reached.nth(0).innerText();
+  const [, from, to] = latent.match(/the objective went from (-?[\d.]+) to (-?[\d.]+)/)!;
+  expect(Number(to)).toBeGreaterThan(Number(from));
+  expect(latent).toMatch(/‖z‖ = [\d.]+ .*of 16 entries at the bound/);
+  await expect(reached.nth(1)).toContainText(/^Pixel space \(Simonyan et al\. 2014\): S_Trouser = -?[\d.]+ after 10 steps\.$/);
+  // The generator's result and the pixel-space one beside it, each with its label.
+  await expect(figure.locator('cnn-heatmap')).toHaveCount(2);
+  await expect(figure.getByTestId('gallery').locator('cnn-heatmap')).toHaveAttribute('label', /^Pixel space, after 10 steps: S_Trouser = /);
+  expect(JSON.parse(new URL(page.url()).searchParams.get('latent')!)).toMatchObject({ steps: 10, class: '1' });
+  expect(problems.list).toEqual([]);
+});
+
+test('pause holds the step count, resume continues, cancel stops', async ({ page, problems }) => {
+  const figure = await openLatent(page, 'fashion-vgg', { steps: 500, compare: 'none' });
+  await figure.getByRole('button', { name: 'Run' }).click();
+  await expect.poll(() => steps(figure), { timeout: 60_000 }).toBeGreaterThan(2);
+  await figure.getByRole('button', { name: 'Pause' }).click();
+  await expect(figure.locator('.status')).toContainText('Paused after step');
+  const paused = await steps(figure);
+  await page.waitForTimeout(500);
+  expect(await steps(figure)).toBe(paused);
+  await figure.getByRole('button', { name: 'Resume' }).click();
+  await expect.poll(() => steps(figure)).toBeGreaterThan(paused);
+  await figure.getByRole('button', { name: 'Cancel' }).click();
+  await expect(figure.locator('.status')).toContainText(/The run was cancelled after \d+ of 500 steps/);
+  expect(problems.list).toEqual([]);
+});
+
+test('on a network without a generator the figure says so and offers the one that has one', async ({ page, problems }) => {
+  test.skip(!existsSync('dist/models/scenes-cnn/model.json'), 'needs the scenes network');
+  const figure = await openLatent(page, 'scenes-cnn');
+  await expect(figure.getByTestId('no-generator')).toContainText('has no generator trained on its data');
+  await figure.getByRole('button', { name: 'Use the Fashion-MNIST network' }).click();
+  await expect(figure.getByTestId('no-generator')).toHaveCount(0, { timeout: 45_000 });
+  await expect(figure.getByTestId('formula')).toContainText('G(z)');
+  await expect(figure.getByRole('combobox', { name: 'Class' })).toContainText('Trouser');
+  expect(problems.list).toEqual([]);
+});
