@@ -1,22 +1,23 @@
 /**
  * `<cnn-circuit>`: how a unit is built from the previous convolution (Olah et al. 2020, "Zoom In"). For the
  * chosen layer and unit, the previous channels with the strongest positive and negative weights into it
- * (each kernel slice summarised by its sum, see src/core/circuits.ts), each with its 3×3 (or other) weights
- * as a diverging grid and numbers, and each drawn by its own feature visualisation beside the unit's.
- * The visualisations render one after another, yielding between steps, with progress and cancel. With an
- * `id`, the layer and unit are kept in the URL; a value the network cannot use falls back with a notice.
+ * (each kernel slice summarised by its sum or by its signed L2 norm, see src/core/circuits.ts), each with its
+ * 3×3 (or other) weights as a diverging grid and numbers, and each drawn by its own feature visualisation
+ * beside the unit's. The visualisations render one after another, yielding between steps, with progress,
+ * pause and cancel. With an `id`, the layer, unit and strength measure are kept in the URL; a value the
+ * network cannot use falls back with a notice.
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
 import { anyText, checkUrlFields, intIn, oneOf, readUrlFields, writeUrlState } from '../src/browser/url-state';
-import { type Circuit, type CircuitWeight, circuit, circuitLayers } from '../src/core/circuits';
+import { CIRCUIT_SUMMARIES, type Circuit, type CircuitSummary, type CircuitWeight, circuit, circuitLayers } from '../src/core/circuits';
 import { applyColormap, autoScale } from '../src/core/colormap';
 import type { ConvNet } from '../src/core/convnet';
 import { errorMessage } from '../src/core/errors';
 import { formatNumber } from '../src/core/format';
 import { type RgbaImage, toRgba } from '../src/core/image';
 import { channel } from '../src/core/optvis/objectives';
-import { type RenderedImage, render as renderFeature } from '../src/core/optvis/render';
+import { PauseControl, type RenderedImage, render as renderFeature } from '../src/core/optvis/render';
 import { layerSelect } from './layer-select';
 import { RunSlot } from './run-slot';
 import { WorkbenchLink } from './workbench-link';
@@ -50,6 +51,24 @@ function kernelText(w: CircuitWeight, width: number): string {
 
 /** The figure, as its notices name it. */
 const WHAT = 'the circuit figure';
+
+/** The strength measures as the reader picks them, in the order of {@link CIRCUIT_SUMMARIES}. */
+const SUMMARY_LABELS: Record<CircuitSummary, string> = { sum: 'sum of the kernel slice', l2: 'signed L2 norm' };
+
+/** Where the renders stand: running, held by Pause, all drawn, or cancelled. */
+type Phase = 'idle' | 'running' | 'paused' | 'done' | 'cancelled';
+
+/** A pause that reports when the render loop actually waits in it, so "paused" is said only once no step is under way. */
+class ReportingPause extends PauseControl {
+  constructor(private readonly onHeld: () => void) {
+    super();
+  }
+
+  override wait(signal?: AbortSignal): Promise<void> {
+    if (this.paused && !signal?.aborted) this.onHeld();
+    return super.wait(signal);
+  }
+}
 
 /**
  * @summary How a unit is built: its strongest positive and negative weights from the previous layer's channels, each with its feature visualisation.
@@ -92,21 +111,28 @@ export class CnnCircuit extends LitElement {
 
   @state() private layer = '';
   @state() private unit = 0;
+  @state() private summary: CircuitSummary = 'sum';
   @state() private result: Circuit | null = null;
   /** Feature visualisations by key ('unit' or the previous channel's index). */
   @state() private pictures: Record<string, RgbaImage> = {};
   @state() private progress = '';
-  @state() private running = false;
+  @state() private phase: Phase = 'idle';
   @state() private error: string | null = null;
   @state() private notice: string | null = null;
 
   private saved: Record<string, unknown> | undefined;
   private readonly runs = new RunSlot();
+  /** The step last reported, and of which picture, for the paused message. */
+  private at = { step: 0, picture: 0, pictures: 0, label: '' };
+  private readonly pauseControl = new ReportingPause(() => {
+    this.phase = 'paused';
+    this.progress = `Paused after step ${this.at.step} of ${CIRCUIT_RENDER_STEPS} of ${this.at.label} (picture ${this.at.picture} of ${this.at.pictures}).`;
+  });
   private readonly workbench = new WorkbenchLink(this, () => void this.compute(), [this.runs]);
 
   override connectedCallback(): void {
     super.connectedCallback();
-    const saved = this.id ? readUrlFields(this.id, WHAT, { layer: anyText, unit: intIn(0, Number.MAX_SAFE_INTEGER) }) : {};
+    const saved = this.id ? readUrlFields(this.id, WHAT, { layer: anyText, unit: intIn(0, Number.MAX_SAFE_INTEGER), strength: oneOf(...CIRCUIT_SUMMARIES) }) : {};
     this.saved = Object.keys(saved).length ? saved : undefined;
     void this.compute();
   }
@@ -114,6 +140,12 @@ export class CnnCircuit extends LitElement {
   override disconnectedCallback(): void {
     super.disconnectedCallback();
     this.runs.drop();
+    this.pauseControl.resume();
+  }
+
+  override updated(): void {
+    // The state and the steps taken, for scripts and tests: which phase the renders are in, and how far they got.
+    this.setAttribute('data-state', this.phase);
   }
 
   private get layers(): string[] {
@@ -131,10 +163,11 @@ export class CnnCircuit extends LitElement {
     const layerCheck = oneOf(...layers);
     const layer = layerCheck(saved['layer']) ? (saved['layer'] as string) : layers[layers.length - 1]!;
     const count = net.layerWeights!(layer)[0]!.shape[3]!;
-    const checks = { layer: layerCheck, unit: intIn(0, count - 1) };
+    const checks = { layer: layerCheck, unit: intIn(0, count - 1), strength: oneOf(...CIRCUIT_SUMMARIES) };
     const ok = this.id ? checkUrlFields(this.id, WHAT, saved, checks) : saved;
     if (typeof ok['layer'] === 'string') this.layer = ok['layer'];
     if (typeof ok['unit'] === 'number') this.unit = ok['unit'];
+    if (typeof ok['strength'] === 'string') this.summary = ok['strength'] as CircuitSummary;
     const bad = Object.keys(saved).filter((k) => !(k in ok)).map((k) => `${k} '${String(saved[k])}'`);
     if (bad.length) this.notice = `The link's ${bad.join(' and ')} cannot be used on ${net.title}; the default is shown.`;
   }
@@ -142,7 +175,8 @@ export class CnnCircuit extends LitElement {
   private async compute(): Promise<void> {
     const net = this.workbench.state.net;
     this.runs.abort();
-    this.running = false;
+    this.pauseControl.resume();
+    this.phase = 'idle';
     if (!net) return;
     this.applySaved(net);
     const layers = this.layers;
@@ -153,7 +187,7 @@ export class CnnCircuit extends LitElement {
     if (!layers.includes(this.layer)) this.layer = layers[layers.length - 1]!;
     const signal = this.runs.start();
     try {
-      const result = await circuit(net, this.layer, this.unit);
+      const result = await circuit(net, this.layer, this.unit, { summary: this.summary });
       if (signal.aborted) return;
       Object.assign(this, { result, pictures: {}, error: null, progress: '' });
       await this.visualise(net, result, signal);
@@ -168,7 +202,10 @@ export class CnnCircuit extends LitElement {
       ['unit', c.layer, c.unit, `unit ${c.unit} of ${c.layer}`],
       ...[...c.positive, ...c.negative].map((w): [string, string, number, string] => [String(w.channel), c.previous, w.channel, `channel ${w.channel} of ${c.previous}`]),
     ];
-    this.running = true;
+    this.phase = 'running';
+    this.at = { step: 0, picture: 1, pictures: jobs.length, label: jobs[0]![3] };
+    let steps = 0;
+    this.setAttribute('data-steps', '0');
     try {
       for (const [i, [key, layer, index, label]] of jobs.entries()) {
         const out = await renderFeature(net, {
@@ -176,25 +213,52 @@ export class CnnCircuit extends LitElement {
           steps: CIRCUIT_RENDER_STEPS,
           seed: 1,
           signal,
+          pause: this.pauseControl,
           onStep: ({ step }) => {
-            if (this.runs.isCurrent(signal)) this.progress = `Visualising ${label}: step ${step} of ${CIRCUIT_RENDER_STEPS} (picture ${i + 1} of ${jobs.length}).`;
+            if (!this.runs.isCurrent(signal)) return;
+            this.at = { step, picture: i + 1, pictures: jobs.length, label };
+            this.setAttribute('data-steps', String(++steps));
+            this.progress = `Visualising ${label}: step ${step} of ${CIRCUIT_RENDER_STEPS} (picture ${i + 1} of ${jobs.length}).`;
           },
         });
         if (out.aborted || signal.aborted) {
-          if (this.runs.isCurrent(signal)) this.progress = `Cancelled after ${i} of ${jobs.length} pictures.`;
+          if (this.runs.isCurrent(signal)) Object.assign(this, { progress: `Cancelled after ${i} of ${jobs.length} pictures.`, phase: 'cancelled' });
           return;
         }
         this.pictures = { ...this.pictures, [key]: display(out.image, net) };
       }
       this.progress = `All ${jobs.length} pictures rendered (${CIRCUIT_RENDER_STEPS} steps each).`;
+      this.phase = 'done';
     } finally {
-      if (this.runs.isCurrent(signal)) this.running = false;
+      if (this.runs.isCurrent(signal) && this.busy) this.phase = 'idle';
     }
   }
 
-  private choose(patch: { layer?: string; unit?: number }): void {
+  /** Whether renders are under way, running or held. */
+  private get busy(): boolean {
+    return this.phase === 'running' || this.phase === 'paused';
+  }
+
+  private togglePause(): void {
+    if (this.phase === 'paused') {
+      this.pauseControl.resume();
+      this.phase = 'running';
+      this.progress = `Resuming ${this.at.label}…`;
+    } else if (this.phase === 'running') {
+      // Reported as paused once the loop waits, after the step under way.
+      this.pauseControl.pause();
+      this.progress = `Pausing after the step under way…`;
+    }
+  }
+
+  private cancel(): void {
+    this.runs.abort();
+    this.pauseControl.resume();
+  }
+
+  private choose(patch: { layer?: string; unit?: number; summary?: CircuitSummary }): void {
     Object.assign(this, patch, { notice: null });
-    if (this.id) writeUrlState(this.id, { layer: this.layer, unit: this.unit });
+    if (this.id) writeUrlState(this.id, { layer: this.layer, unit: this.unit, strength: this.summary });
     void this.compute();
   }
 
@@ -229,7 +293,8 @@ export class CnnCircuit extends LitElement {
     const { net, loading, error } = this.workbench.state;
     const c = this.result;
     const count = this.units();
-    return html`<div class="panel" aria-busy=${this.running ? 'true' : 'false'}>
+    const busy = this.busy;
+    return html`<div class="panel" aria-busy=${this.phase === 'running' ? 'true' : 'false'}>
       <cnn-input-bar></cnn-input-bar>
       ${error ? html`<p class="error" role="alert">${error}</p>` : nothing}
       ${this.notice ? html`<p class="notice" role="status">${this.notice}</p>` : nothing}
@@ -249,7 +314,14 @@ export class CnnCircuit extends LitElement {
                   else this.error = `Unit ${(e.target as HTMLInputElement).value} is not a channel of ${this.layer} (0 to ${count - 1}).`;
                 }}
             /></label>
-            <button type="button" class="run" ?disabled=${!this.running} @click=${() => this.runs.abort()}>Cancel</button>
+            <label
+              >Strength
+              <select @change=${(e: Event) => this.choose({ summary: (e.target as HTMLSelectElement).value as CircuitSummary })}>
+                ${CIRCUIT_SUMMARIES.map((m) => html`<option value=${m} ?selected=${m === this.summary}>${SUMMARY_LABELS[m]}</option>`)}
+              </select></label
+            >
+            <button type="button" class="run" ?disabled=${!busy} @click=${this.togglePause}>${this.phase === 'paused' ? 'Resume' : 'Pause'}</button>
+            <button type="button" class="run" ?disabled=${!busy} @click=${this.cancel}>Cancel</button>
           </div>`
         : nothing}
       <p class="status" role="status" aria-live="polite">${loading ? 'Loading the network…' : this.progress}</p>
@@ -257,7 +329,10 @@ export class CnnCircuit extends LitElement {
       ${c
         ? html`<p data-circuit=${`${c.layer}:${c.unit}`}>
               Unit ${c.unit} of ${c.layer} reads the ${c.weights.length} output channels of ${c.previous}${c.between.length ? html` (across ${c.between.join(', ')}, which act on each channel alone)` : nothing}
-              through ${c.height}×${c.width} kernel slices W[:,:,i,${c.unit}]; each is summarised by s<sub>i</sub> = Σ<sub>y,x</sub> W[y,x,i,${c.unit}].
+              through ${c.height}×${c.width} kernel slices W[:,:,i,${c.unit}]; each is summarised by
+              ${c.summary === 'sum'
+                ? html`its sum, s<sub>i</sub> = Σ<sub>y,x</sub> W[y,x,i,${c.unit}]`
+                : html`its signed L2 norm, s<sub>i</sub> = sign(Σ<sub>y,x</sub> W[y,x,i,${c.unit}]) · √(Σ<sub>y,x</sub> W[y,x,i,${c.unit}]²)`}.
               ${c.bias !== null ? html`Bias ${formatNumber(c.bias)}.` : nothing} Weight colours: purple negative, white zero, orange positive, one scale for all of the unit's weights (±${formatNumber(weightScale(c).max)}).
             </p>
             <div class="cards">
