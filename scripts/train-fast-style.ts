@@ -9,7 +9,7 @@
  * so both are about 1 when the output has nothing of the target and the weights need no tuning per
  * style or layer.
  *
- *   npm run train -- fast-style-cin | fast-style-in | fast-style-bn  [--steps N] [--minutes M]
+ *   npm run train -- fast-style-cin | fast-style-in | fast-style-bn  [--steps N] [--minutes M] [--resume]
  *
  * Content: random 64×64 crops (and mirror images) of the gallery's photographs, all CC0 or public
  * domain (public/images/gallery.json), except the held-out astronaut on which the card reports the
@@ -29,6 +29,7 @@ import { layerStyleLoss } from '../src/core/style/losses';
 import { totalVariationOf } from '../src/core/optvis/objectives';
 import { buildTransformer, TRANSFORMER_DEFAULTS, type NormKind } from '../src/core/fast-style/transformer';
 import type { Tensor, Tensor2D, Tensor4D } from '../src/core/tf';
+import type { Variable } from '@tensorflow/tfjs-core';
 
 type Scalar = ReturnType<typeof tf.scalar>;
 
@@ -44,13 +45,13 @@ interface FastStyleRecipe {
 
 /** The shipped networks. The BN/IN pair differ only in their normalisation. */
 export const FAST_STYLE_RECIPES: Record<string, FastStyleRecipe> = {
-  'fast-style-cin': { title: 'Fast style transfer, three styles (conditional instance norm)', norm: 'conditional', styles: ['wood', 'stars', 'brick'], steps: 800, minutes: 22, batchSize: 6 },
-  'fast-style-in': { title: 'Fast style transfer, wood (instance norm)', norm: 'instance', styles: ['wood'], steps: 450, minutes: 10, batchSize: 4 },
-  'fast-style-bn': { title: 'Fast style transfer, wood (batch norm)', norm: 'batch', styles: ['wood'], steps: 450, minutes: 10, batchSize: 4 },
+  'fast-style-cin': { title: 'Fast style transfer, three styles (conditional instance norm)', norm: 'conditional', styles: ['wood', 'stars', 'brick'], steps: 500, minutes: 20, batchSize: 6 },
+  'fast-style-in': { title: 'Fast style transfer, wood (instance norm)', norm: 'instance', styles: ['wood'], steps: 300, minutes: 9, batchSize: 4 },
+  'fast-style-bn': { title: 'Fast style transfer, wood (batch norm)', norm: 'batch', styles: ['wood'], steps: 300, minutes: 9, batchSize: 4 },
 };
 
 /** Loss weights and layers (Johnson et al. take content at one layer, style at four). */
-export const LOSS = { content: 1, style: 4, tv: 2, contentLayer: 'relu2_1', styleLayers: ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1'], learningRate: 2e-3, crop: 64 } as const;
+export const LOSS = { content: 1, style: 4, tv: 2, contentLayer: 'relu2_1', styleLayers: ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1'], learningRate: 5e-3, crop: 64 } as const;
 
 const ROOT = join(import.meta.dirname, '..');
 const PUBLIC = join(ROOT, 'public');
@@ -130,6 +131,7 @@ export async function trainFastStyle(id: string, argv: string[]): Promise<void> 
   const gallery = JSON.parse(readFileSync(join(PUBLIC, 'images', 'gallery.json'), 'utf8')).images as { id: string; file: string; kind: string; title: string; licence: string; source: string; author: string }[];
   const photos = await Promise.all(gallery.filter((g) => g.kind === 'photo' && g.id !== HELD_OUT).map((g) => readImage(g.id, g.file, 160)));
   const featureModel = await tfl.loadLayersModel(fileLoadHandler(join(PUBLIC, 'models', 'texture-features')));
+  featureModel.trainable = false;
   const net = featureNet(featureModel, { id: 'texture-features', inputShape: [64, 64, 3] });
   const styleInfo = recipe.styles.map((s) => gallery.find((g) => g.id === s)!);
   const targets: GramTarget[][] = [];
@@ -139,14 +141,20 @@ export async function trainFastStyle(id: string, argv: string[]): Promise<void> 
     targets.push(await gramTargets(net, t, LOSS.styleLayers));
     t.dispose();
   }
-  const model = buildTransformer({ norm: recipe.norm, styles: recipe.styles.length });
+  const dir = join(PUBLIC, 'models', id);
+  // --resume continues the saved network and its step count (with fresh Adam moments) for another time budget.
+  const previous = argv.includes('--resume') ? JSON.parse(readFileSync(join(dir, 'card.json'), 'utf8')) : null;
+  const model = previous ? await tfl.loadLayersModel(fileLoadHandler(dir)) : buildTransformer({ norm: recipe.norm, styles: recipe.styles.length });
+  // Only the transformer learns: without a list, the optimiser would also move the feature network's weights.
+  const trainable = model.trainableWeights.map((w) => w.read() as Variable);
   const optimizer = tf.train.adam(LOSS.learningRate);
   const rng = mulberry32(SEED);
   const S = recipe.styles.length;
-  const dir = join(PUBLIC, 'models', id);
-  const curve: { step: number; total: number; content: number; style: number; tv: number; seconds: number }[] = [];
+  const curve: { step: number; total: number; content: number; style: number; tv: number; seconds: number }[] = previous?.training.lossCurve ?? [];
+  const earlierSeconds: number = previous?.training.seconds ?? 0;
+  const commands: string[] = previous ? [previous.training.command] : [];
   const t0 = Date.now();
-  let step = 0;
+  let step: number = previous?.training.steps ?? 0;
   let sums = { total: 0, content: 0, style: 0, tv: 0, n: 0 };
   const save = async (final: boolean) => {
     await model.save(fileSaveHandler(dir));
@@ -159,11 +167,15 @@ export async function trainFastStyle(id: string, argv: string[]): Promise<void> 
       styles: styleInfo.map((s) => ({ id: s.id, title: s.title, file: `public/images/${s.file}`, licence: s.licence, author: s.author, source: s.source })),
       inputs: recipe.norm === 'conditional' ? ['image [N, H, W, 3] in 0..1 (H, W multiples of 4)', `style weights [N, ${S}]`] : ['image [N, H, W, 3] in 0..1 (H, W multiples of 4)'],
       output: 'stylised image [N, H, W, 3] in 0..1 (sigmoid)',
-      architecture: model.layers.map((l) => ({ name: l.name, type: l.getClassName(), params: l.countParams() })),
+      // The card schema of src/model-cards.ts: one output shape per layer.
+      architecture: model.layers.map((l) => ({ name: l.name, type: l.getClassName(), outputShape: (Array.isArray(l.outputShape[0]) ? l.outputShape[0] : l.outputShape) as (number | null)[], params: l.countParams() })),
       totalParams: model.countParams(),
+      inputShape: [null, null, 3],
       transformer: TRANSFORMER_DEFAULTS,
       data: {
-        content: `random ${LOSS.crop}×${LOSS.crop} crops, mirrored half the time, of ${photos.map((p) => p.id).join(', ')} (public/images, CC0 or public domain, see gallery.json), each resized to a shorter side of 160 px; ${HELD_OUT} held out`,
+        description: `Content: random ${LOSS.crop}×${LOSS.crop} crops, mirrored half the time, of ${photos.map((p) => p.id).join(', ')} (public/images, CC0 or public domain, see gallery.json), each resized to a shorter side of 160 px; ${HELD_OUT} held out. Styles: ${styleInfo.map((st) => `${st.title} (public/images/${st.file}, ${st.licence}, ${st.author})`).join('; ')}.`,
+        licence: 'The photographs and textures are CC0 or public domain (public/images/gallery.json); the weights are generated by this project’s code, same licence as the project',
+        source: 'public/images/gallery.json',
       },
       loss: {
         featureNetwork: 'texture-features (public/models/texture-features, random multi-scale filters)',
@@ -179,12 +191,14 @@ export async function trainFastStyle(id: string, argv: string[]): Promise<void> 
         stepsPlanned: steps,
         steps: step,
         stoppedBy: step >= steps ? 'steps' : 'time budget',
-        seconds: Math.round((Date.now() - t0) / 1000),
+        seconds: Math.round(earlierSeconds + (Date.now() - t0) / 1000),
         seed: SEED,
         backend: tf.getBackend(),
-        command: `npm run train -- ${id}${argv.length ? ' ' + argv.join(' ') : ''}`,
-        final: final,
-        curve,
+        command: [...commands, `npm run train -- ${id}${argv.length ? ' ' + argv.join(' ') : ''}`].join(' && '),
+        ...(previous ? { resumed: 'a second phase continued the saved weights with fresh Adam moments' } : {}),
+        final,
+        // Not `curve`: that name holds a classifier's accuracy per epoch on the model page.
+        lossCurve: curve,
       },
       evaluation,
     };
@@ -202,12 +216,12 @@ export async function trainFastStyle(id: string, argv: string[]): Promise<void> 
       const l = losses(net, run(model, x, w, true), x, styleOf, targets);
       parts = { content: l.content.dataSync()[0]!, style: l.style.dataSync()[0]!, tv: l.tv.dataSync()[0]! };
       return l.total;
-    }, true)!;
+    }, true, trainable)!;
     sums = { total: sums.total + total.dataSync()[0]!, content: sums.content + parts.content, style: sums.style + parts.style, tv: sums.tv + parts.tv, n: sums.n + 1 };
     tf.dispose(w ? [x, w, total] : [x, total]);
     step++;
     if (step % 20 === 0) {
-      const point = { step, total: sums.total / sums.n, content: sums.content / sums.n, style: sums.style / sums.n, tv: sums.tv / sums.n, seconds: Math.round((Date.now() - t0) / 1000) };
+      const point = { step, total: sums.total / sums.n, content: sums.content / sums.n, style: sums.style / sums.n, tv: sums.tv / sums.n, seconds: Math.round(earlierSeconds + (Date.now() - t0) / 1000) };
       curve.push(point);
       sums = { total: 0, content: 0, style: 0, tv: 0, n: 0 };
       console.log(`${id} step ${step}`, JSON.stringify(point), `tensors ${tf.memory().numTensors}`);
