@@ -59,6 +59,16 @@ test('pause holds the step count, resume continues, cancel stops', async ({ page
   expect(problems.list).toEqual([]);
 });
 
+test('removed mid-run, the figure frees the generator and every tensor of its run', async ({ page, problems }) => {
+  const figure = await openLatent(page, 'fashion-vgg', { steps: 500, compare: 'none' });
+  await figure.getByRole('button', { name: 'Run' }).click();
+  await expect.poll(() => steps(figure), { timeout: 60_000 }).toBeGreaterThan(2);
+  // The circuit figure renders on its own and shares the network: it goes too.
+  await page.evaluate(() => document.querySelectorAll('cnn-optvis, cnn-circuit').forEach((e) => e.remove()));
+  await expect(page.locator('header cnn-backend-status')).toHaveAttribute('data-tensors', '0', { timeout: 30_000 });
+  expect(problems.list).toEqual([]);
+});
+
 test('on a network without a generator the figure says so and offers the one that has one', async ({ page, problems }) => {
   test.skip(!existsSync('dist/models/scenes-cnn/model.json'), 'needs the scenes network');
   const figure = await openLatent(page, 'scenes-cnn');
