@@ -4,7 +4,7 @@
  * are applied in order and captured by name; `logits` is a [batch, 1] zero (no class scores exist).
  * Any input size: `inputShape` is only the default size of a synthesised image.
  */
-import type { LayersModel } from '@tensorflow/tfjs-layers';
+import { type LayersModel, loadLayersModel } from '@tensorflow/tfjs-layers';
 import type { ConvNet, ForwardOptions, ForwardResult } from '../convnet';
 import { tf, type Tensor, type Tensor2D, type Tensor4D } from '../tf';
 
@@ -32,4 +32,17 @@ export function featureNet(model: LayersModel, options: { id: string; inputShape
     dispose: () => model.dispose(),
   };
   return net as unknown as ConvNet;
+}
+
+/**
+ * The pixel range the style figures feed texture-features: centred on zero, as VGG's inputs are
+ * mean-subtracted. Its random filters have no bias, so with pixels in [0, 1] every response is dominated
+ * by the patch's mean brightness and the Gram matrices mostly describe that mean; centred, they describe
+ * contrast and structure (measured in content/models/texture-features.md).
+ */
+export const TEXTURE_FEATURES_RANGE: [number, number] = [-1, 1];
+
+/** Loads a sequential feature extractor (the book's texture-features) from the URL of its model.json. */
+export async function loadFeatureNet(modelUrl: string, options: { id: string; inputShape: [number, number, number]; inputRange?: [number, number] }): Promise<ConvNet> {
+  return featureNet(await loadLayersModel(modelUrl), options);
 }

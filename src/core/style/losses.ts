@@ -12,10 +12,10 @@
  * Gatys et al. used L-BFGS; here Adam on the pixels, as the render loop does.
  */
 import type { ConvNet } from '../convnet';
-import { type LayerCode, Objective, totalVariation } from '../optvis/objectives';
+import { type LayerCode, Objective, totalVariation, totalVariationOf } from '../optvis/objectives';
 import { pixelImage } from '../optvis/param';
 import { clipToRange } from '../optvis/regularisers';
-import { type RenderOptions, adam } from '../optvis/render';
+import type { RenderOptions, Update } from '../optvis/render';
 import { tf, type Tensor } from '../tf';
 import { type GramTarget, gramMatrix } from './gram';
 
@@ -78,6 +78,30 @@ export const STYLE_SIZE = { default: 64, max: 128, min: 16 } as const;
 /** Adam's rate on pixels in [0, 1], and the starting noise. */
 export const SYNTHESIS_DEFAULTS = { steps: 300, learningRate: 0.02, noise: 0.1, tvWeight: 0 } as const;
 
+/**
+ * Adam whose learning rate decays geometrically from `learningRate` to `learningRate · final` over `steps`
+ * steps. With a constant rate Adam keeps moving every pixel by about the rate even when the gradient is
+ * tiny and its sign random, which leaves pixel noise that the Gram loss hardly sees; the decay lets the
+ * image settle (L-BFGS, which Gatys et al. used, settles by itself).
+ */
+export function decayingAdam(learningRate: number, steps: number, final = 0.05): Update {
+  const optimizer = tf.train.adam(learningRate);
+  const factor = final ** (1 / Math.max(1, steps - 1));
+  let rate = learningRate;
+  return {
+    step(variables, objective) {
+      // tfjs reads the rate on every step; it has no public setter.
+      (optimizer as unknown as { learningRate: number }).learningRate = rate;
+      rate *= factor;
+      const cost = optimizer.minimize(() => tf.neg(objective()), true, variables as ReturnType<typeof tf.variable>[])!;
+      const value = tf.neg(cost);
+      cost.dispose();
+      return value as Scalar;
+    },
+    dispose: () => optimizer.dispose(),
+  };
+}
+
 /** Checks a figure's image size, with a clear message. */
 export function checkSize(size: number): number {
   if (!Number.isInteger(size) || size < STYLE_SIZE.min || size > STYLE_SIZE.max) throw new Error(`The image size must be a whole number from ${STYLE_SIZE.min} to ${STYLE_SIZE.max} pixels; got ${size}.`);
@@ -92,6 +116,8 @@ export interface SynthesisSettings {
   learningRate?: number;
   tvWeight?: number;
   seed?: number;
+  /** Standard deviation of the starting noise, as a fraction of the input range. */
+  noise?: number;
 }
 
 /** Render options of Gram texture synthesis from noise (Gatys et al. 2015). */
@@ -104,7 +130,7 @@ export function textureSynthesis(net: ConvNet, settings: SynthesisSettings): Ren
     objective: tvWeight > 0 ? style.minus(totalVariation(2).times(tvWeight)) : style,
     steps,
     param: () => pixelImage([size, size, net.inputShape[2]], { range: net.inputRange, seed: settings.seed ?? 0, sd: noise }),
-    update: () => adam(learningRate),
+    update: () => decayingAdam(learningRate, steps),
     regularisers: [clipToRange()],
   };
 }
@@ -145,7 +171,34 @@ export function styleTransfer(net: ConvNet, settings: TransferSettings): RenderO
       }
       return p;
     },
-    update: () => adam(learningRate),
+    update: () => decayingAdam(learningRate, steps),
     regularisers: [clipToRange()],
   };
+}
+
+/** The three terms of style transfer at one image, unweighted, as plain numbers (for charting each term's role). */
+export interface TransferTerms {
+  content: number;
+  style: number;
+  tv: number;
+}
+
+/**
+ * L_content, L_style and L_TV of `image` (the [H, W, C] floats the render loop reports), unweighted:
+ * one forward pass without a gradient, so a view can chart each term beside the weighted sum the loop climbs.
+ */
+export async function transferTerms(net: ConvNet, image: { width: number; height: number; channels: number; data: Float32Array }, settings: Pick<TransferSettings, 'content' | 'layers'>): Promise<TransferTerms> {
+  const values = tf.tidy(() => {
+    const x = tf.tensor4d(image.data, [1, image.height, image.width, image.channels]);
+    const capture = [...new Set([settings.content.layer, ...settings.layers.map((l) => l.target.layer)])];
+    const { activations } = net.forward(x, { capture });
+    const tv = tf.div(totalVariationOf(x, 2, net.inputRange), image.height * image.width);
+    return tf.stack([contentLoss(activations[settings.content.layer]!, settings.content), styleLoss(activations, settings.layers), tv]);
+  });
+  try {
+    const [content, style, tv] = (await values.data()) as Float32Array;
+    return { content: content!, style: style!, tv: tv! };
+  } finally {
+    values.dispose();
+  }
 }

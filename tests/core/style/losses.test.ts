@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf, type Tensor } from '../../../src/core/tf';
 import { gramTargets } from '../../../src/core/style/gram';
-import { contentLoss, layerStyleLoss, styleLoss, styleTransfer, textureSynthesis, type StyleLayer } from '../../../src/core/style/losses';
+import { contentLoss, decayingAdam, layerStyleLoss, styleLoss, styleTransfer, textureSynthesis, transferTerms, type StyleLayer } from '../../../src/core/style/losses';
 import { layerCode } from '../../../src/core/optvis/feature-inversion';
 import { render, PauseControl } from '../../../src/core/optvis/render';
 import { NODE_BACKENDS, expectNoLeak, seededRandom, useBackend } from '../backends';
@@ -66,6 +66,26 @@ describe.each(NODE_BACKENDS)('style and content losses on %s', (backend) => {
     net.dispose();
   });
 
+  it('decaying Adam: with a constant gradient each step moves by the rate, which falls geometrically to its final fraction', async () => {
+    await expectNoLeak(async () => {
+      const zeros = tf.zeros([3]);
+      const x = tf.variable(zeros);
+      zeros.dispose();
+      const update = decayingAdam(0.1, 5, 0.01);
+      const moves: number[] = [];
+      for (let k = 0; k < 5; k++) {
+        const before = x.dataSync()[0]!;
+        update.step([x], () => tf.sum(x) as ReturnType<typeof tf.scalar>).dispose();
+        moves.push(x.dataSync()[0]! - before);
+      }
+      update.dispose();
+      x.dispose();
+      // Adam's step on a constant gradient is the rate itself (m̂ / √v̂ = 1); the rate goes 0.1 → 0.001 in 4 factors.
+      const factor = 0.01 ** (1 / 4);
+      moves.forEach((m, k) => expect(m).toBeCloseTo(0.1 * factor ** k, 5));
+    });
+  });
+
   it('texture synthesis: the style loss falls over a few steps, no leak after a run', async () => {
     const net = twoConvNet();
     const style = randomImage(net, 5);
@@ -99,6 +119,16 @@ describe.each(NODE_BACKENDS)('style and content losses on %s', (backend) => {
     );
     expect(cancelled.aborted).toBe(true);
     expect(cancelled.history.length).toBe(3);
+    // The terms read back one by one, weighted, give the loop's first value (its objective at the start image).
+    const startParam = options.param!();
+    const startImage = tf.tidy(() => startParam.image());
+    startParam.dispose();
+    const terms = await expectNoLeak(() => transferTerms(net, { width: 16, height: 16, channels: 3, data: startImage.dataSync() as Float32Array }, { content: code, layers }));
+    startImage.dispose();
+    expect(terms.content).toBeCloseTo(0, 8);
+    expect(terms.style).toBeGreaterThan(0);
+    expect(terms.tv).toBeGreaterThan(0);
+    expect(1 * terms.content + 10 * terms.style + 0.1 * terms.tv).toBeCloseTo(-result.history[0]!, 4);
     expect(() => styleTransfer(net, { content: code, layers, contentWeight: -1, styleWeight: 1, tvWeight: 0, size: 16 })).toThrow(/non-negative/);
     tf.dispose([style, content]);
     net.dispose();

@@ -1,6 +1,6 @@
 /**
  * Which feature network serves Gram texture synthesis better: the random texture-features or the
- * trained scenes-cnn. Each synthesises each texture (64×64, from noise, Adam) in its own features;
+ * trained scenes-cnn. Each synthesises each texture (64×64, from noise, Adam with a decaying rate, in its own input range) in its own features;
  * each result is then scored in both networks' features by its style loss relative to the starting
  * noise's (lower is better), so neither network judges only itself.
  * Run: npx vite-node tests/core/style/measure-networks.ts -- [steps]
@@ -11,7 +11,7 @@ import type { ConvNet } from '../../../src/core/convnet';
 import { loadProjectModel } from '../../../src/core/model-loader';
 import { buildTextureFeatures } from '../../../src/core/models/architectures';
 import { render } from '../../../src/core/optvis/render';
-import { featureNet } from '../../../src/core/style/feature-net';
+import { TEXTURE_FEATURES_RANGE, featureNet } from '../../../src/core/style/feature-net';
 import { gramTargets } from '../../../src/core/style/gram';
 import { styleLoss, textureSynthesis } from '../../../src/core/style/losses';
 import { tf, type Tensor4D } from '../../../src/core/tf';
@@ -29,25 +29,30 @@ async function texture(name: string, range: readonly [number, number]): Promise<
 async function main() {
   await tf.setBackend('wasm');
   const nets: Record<string, ConvNet> = {
-    'texture-features': featureNet(buildTextureFeatures(), { id: 'texture-features', inputShape: [SIZE, SIZE, 3] }),
+    'texture-features': featureNet(buildTextureFeatures(), { id: 'texture-features', inputShape: [SIZE, SIZE, 3], inputRange: TEXTURE_FEATURES_RANGE }),
     'scenes-cnn': await loadProjectModel('scenes-cnn', fileUrl(resolve('public')) + '/', { fetch: nodeFetch }),
   };
   const ids = Object.keys(nets);
   for (const name of ['brick', 'grass', 'gravel']) {
-    const sample = await texture(name, nets[ids[0]!]!.inputRange);
-    const targets = Object.fromEntries(await Promise.all(ids.map(async (id) => [id, (await gramTargets(nets[id]!, sample, LAYERS)).map((target) => ({ target, weight: 1 }))] as const)));
-    const score = (id: string, image: Tensor4D) => tf.tidy(() => styleLoss(nets[id]!.forward(image, { capture: LAYERS }).activations, targets[id]!).dataSync()[0]!);
+    // Each network sees the sample, and scores images, in its own input range.
+    const samples = Object.fromEntries(await Promise.all(ids.map(async (id) => [id, await texture(name, nets[id]!.inputRange)] as const)));
+    const targets = Object.fromEntries(await Promise.all(ids.map(async (id) => [id, (await gramTargets(nets[id]!, samples[id]!, LAYERS)).map((target) => ({ target, weight: 1 }))] as const)));
+    const inRange = (image: Tensor4D, from: readonly [number, number], to: readonly [number, number]) =>
+      tf.tidy(() => tf.add(tf.mul(tf.sub(image, from[0]), (to[1] - to[0]) / (from[1] - from[0])), to[0]) as Tensor4D);
+    const score = (id: string, image: Tensor4D, from: readonly [number, number]) =>
+      tf.tidy(() => styleLoss(nets[id]!.forward(inRange(image, from, nets[id]!.inputRange), { capture: LAYERS }).activations, targets[id]!).dataSync()[0]!);
     for (const by of ids) {
       const t0 = performance.now();
-      const options = textureSynthesis(nets[by]!, { layers: targets[by]!, size: SIZE, steps, learningRate: 0.02, seed: 1 });
+      const options = textureSynthesis(nets[by]!, { layers: targets[by]!, size: SIZE, steps, seed: 1 });
       const start = tf.tidy(() => options.param!().image());
       const result = await render(nets[by]!, options);
       const image = tf.tensor4d(result.image.data, [1, SIZE, SIZE, 3]);
-      const ratios = ids.map((id) => `${id}: ${(score(id, image) / score(id, start)).toExponential(2)}`);
+      const from = nets[by]!.inputRange;
+      const ratios = ids.map((id) => `${id}: ${(score(id, image, from) / score(id, start, from)).toExponential(2)}`);
       console.log(`${name} synthesised by ${by} (${steps} steps, ${((performance.now() - t0) / 1000).toFixed(1)} s): loss/noise loss in ${ratios.join(', ')}`);
       tf.dispose([image, start]);
     }
-    sample.dispose();
+    tf.dispose(Object.values(samples));
   }
 }
 main();
