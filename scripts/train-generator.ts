@@ -28,7 +28,10 @@ import { mulberry32 } from '../src/core/random';
 import { DEFAULT_SEED } from '../src/core/models/architectures';
 import { buildDecoder, type GeneratorId } from '../src/core/optvis/generator';
 
-/** How the generator is trained, sized from its measured throughput (see the card) to about half an hour on the shared machine. */
+/**
+ * How the generator is trained: 4 epochs of 60,000 images take about 20 minutes at the 200 images/s measured on one
+ * WASM core of the shared machine (content/models/fashion-vae.md).
+ */
 export const FASHION_VAE_RECIPE = {
   latentSize: 16,
   /** Hidden widths of the decoder; the encoder mirrors them. */
