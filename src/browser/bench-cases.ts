@@ -22,6 +22,7 @@ import { untrainedCopy } from '../core/untrained-copy';
 import { datasetFor, testImageSet } from './test-set';
 import { sampleTensor, testSample } from './workbench';
 import { optvisBenchCases } from './optvis-bench-cases';
+import { styleBenchCases } from './style-bench-cases';
 import { extractFeatures } from '../core/features/features';
 import { occlusionMap } from '../core/features/occlusion';
 import { pca } from '../core/features/pca';
@@ -69,6 +70,7 @@ export const BENCH_CASES: BenchCase[] = [
   ...insideTheNetworkBenchCases(),
   ...featureSpaceBenchCases(),
   ...optvisBenchCases(BENCH_MODELS),
+  ...styleBenchCases(),
   ...fastStyleBenchCases(),
 ];
 
