@@ -95,12 +95,14 @@ const CASES: { page: string; query: string; figures: string[]; after: Record<str
     page: '/chapters/images-by-optimisation/',
     query:
       `?class-model=${json({ class: '99', steps: 2.5, lambda: -1, bogus: 1, seed: -1 })}` +
-      `&unit=${json({ layer: 'nope', channel: 9999, scope: 'sideways' })}&circuit=${json({ layer: 'nope', unit: 9999 })}`,
-    figures: ['cnn-optvis#class-model', 'cnn-optvis#unit', 'cnn-circuit#circuit'],
-    after: { 'class-model': null, unit: null, circuit: null },
+      `&unit=${json({ layer: 'nope', channel: 9999, scope: 'sideways' })}&circuit=${json({ layer: 'nope', unit: 9999 })}` +
+      `&latent=${json({ target: 'sideways', class: '99', bound: 99, steps: 2.5, compare: 'both', bogus: 1 })}`,
+    figures: ['cnn-optvis#class-model', 'cnn-optvis#unit', 'cnn-circuit#circuit', 'cnn-optvis#latent'],
+    after: { 'class-model': null, unit: null, circuit: null, latent: null },
     shown: [
       ['cnn-optvis#class-model .status', 'press Run'],
       ['cnn-optvis#unit .status', 'press Run'],
+      ['cnn-optvis#latent .status', 'press Run'],
       ['cnn-circuit#circuit [data-circuit$=":0"]', /./],
     ],
   },
