@@ -61,6 +61,8 @@ export const REFERENCES: readonly Reference[] = [
   { authors: 'D. Ulyanov, A. Vedaldi, V. Lempitsky', title: 'Instance Normalization: The Missing Ingredient for Fast Stylization', venue: 'arXiv', year: 2016, url: 'https://arxiv.org/abs/1607.08022' },
   { authors: 'V. Dumoulin, J. Shlens, M. Kudlur', title: 'A Learned Representation for Artistic Style', venue: 'ICLR', year: 2017, url: 'https://arxiv.org/abs/1610.07629' },
   { authors: 'A. Odena, V. Dumoulin, C. Olah', title: 'Deconvolution and Checkerboard Artifacts', venue: 'Distill', year: 2016, url: 'https://distill.pub/2016/deconv-checkerboard/' },
+  { authors: 'A. A. Efros, T. K. Leung', title: 'Texture Synthesis by Non-parametric Sampling', venue: 'ICCV', year: 1999, url: 'https://doi.org/10.1109/ICCV.1999.790383' },
+  { authors: 'L.-Y. Wei, M. Levoy', title: 'Fast Texture Synthesis using Tree-structured Vector Quantization', venue: 'SIGGRAPH', year: 2000, url: 'https://doi.org/10.1145/344779.345009' },
 ];
 
 const normalise = (text: string) => text.toLowerCase().replace(/[*_\s]+/g, ' ');
