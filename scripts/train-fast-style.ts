@@ -9,7 +9,7 @@
  * so both are about 1 when the output has nothing of the target and the weights need no tuning per
  * style or layer.
  *
- *   npm run train -- fast-style-cin | fast-style-in | fast-style-bn  [--steps N] [--minutes M] [--resume]
+ *   npm run train -- fast-style-cin | fast-style-in | fast-style-bn  [--steps N] [--minutes M] [--resume] [--style-weight W]
  *
  * Content: random 64×64 crops (and mirror images) of the gallery's photographs, all CC0 or public
  * domain (public/images/gallery.json), except the held-out astronaut on which the card reports the
@@ -87,6 +87,9 @@ function crop(photo: Photo, size: number, rng: () => number): Float32Array {
 /** Σ Â² / 4N² of each target: its layer loss against an all-zero feature map, the style term's unit. */
 const styleUnit = (g: GramTarget) => g.data.reduce((s, v) => s + v * v, 0) / (4 * g.channels * g.channels);
 
+/** λ_s of this run: LOSS.style unless `--style-weight` says (a resumed run that trades style for content). */
+let styleWeight: number = LOSS.style;
+
 /** The loss terms of a batch, each a scalar (summed over images, divided by the batch). Synchronous. */
 function losses(net: ReturnType<typeof featureNet>, output: Tensor4D, content: Tensor4D, styleOf: number[], targets: GramTarget[][]) {
   const layers = [...new Set<string>([LOSS.contentLayer, ...LOSS.styleLayers])];
@@ -106,7 +109,7 @@ function losses(net: ReturnType<typeof featureNet>, output: Tensor4D, content: T
   }
   const [, h, w] = output.shape;
   const tvTerm = tf.div(totalVariationOf(output, 2, [0, 1]), n * h * w) as Scalar;
-  const total = tf.addN([tf.mul(contentTerm, LOSS.content), tf.mul(styleTerm, LOSS.style), tf.mul(tvTerm, LOSS.tv)]) as Scalar;
+  const total = tf.addN([tf.mul(contentTerm, LOSS.content), tf.mul(styleTerm, styleWeight), tf.mul(tvTerm, LOSS.tv)]) as Scalar;
   return { total, content: contentTerm, style: styleTerm, tv: tvTerm };
 }
 
@@ -127,6 +130,7 @@ export async function trainFastStyle(id: string, argv: string[]): Promise<void> 
     return i >= 0 ? Number(argv[i + 1]) : undefined;
   };
   const steps = flag('steps') ?? recipe.steps;
+  styleWeight = flag('style-weight') ?? LOSS.style;
   const minutes = flag('minutes') ?? recipe.minutes;
   const gallery = JSON.parse(readFileSync(join(PUBLIC, 'images', 'gallery.json'), 'utf8')).images as { id: string; file: string; kind: string; title: string; licence: string; source: string; author: string }[];
   const photos = await Promise.all(gallery.filter((g) => g.kind === 'photo' && g.id !== HELD_OUT).map((g) => readImage(g.id, g.file, 160)));
@@ -181,7 +185,8 @@ export async function trainFastStyle(id: string, argv: string[]): Promise<void> 
         featureNetwork: 'texture-features (public/models/texture-features, random multi-scale filters)',
         contentLayer: LOSS.contentLayer,
         styleLayers: LOSS.styleLayers,
-        weights: { content: LOSS.content, style: LOSS.style, tv: LOSS.tv },
+        weights: { content: LOSS.content, style: styleWeight, tv: LOSS.tv },
+        ...(previous ? { earlierWeights: previous.loss.weights } : {}),
         definition: 'content: mean (F − P)² / mean P²; style: Σ_l E_l / (Σ Â² / 4N²), E_l of src/core/style/losses.ts; tv: squared differences of neighbours per pixel',
       },
       training: {

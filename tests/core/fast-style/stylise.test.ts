@@ -7,6 +7,13 @@ import { applyTransformer, blendWeights, checkStyliseSize, fastStyleNet, FAST_ST
 import type { RasterImage } from '../../../src/core/image';
 import { NODE_BACKENDS, expectNoLeak, seededRandom, useBackend } from '../backends';
 import { fileUrl, nodeFetch } from '../node-files';
+import { readFileSync } from 'node:fs';
+import { decodePng } from '../../../scripts/lib/png';
+import { generateScene } from '../../../src/core/data/scenes';
+import { buildTextureFeatures } from '../../../src/core/models/architectures';
+import { featureNet } from '../../../src/core/style/feature-net';
+import { gramTargets } from '../../../src/core/style/gram';
+import { layerStyleLoss } from '../../../src/core/style/losses';
 
 const PUBLIC = join(import.meta.dirname, '..', '..', '..', 'public');
 
@@ -95,6 +102,39 @@ describe.each(NODE_BACKENDS)('the shipped networks on %s', (backend) => {
     expect(meanAbsDiff(outputs[0]!, input)).toBeGreaterThan(5);
     net.dispose();
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it.each(shipped)('%s brings a scene it never saw closer to each style than the scene itself is', async (id) => {
+    const net = await loadFastStyle(id, fileUrl(PUBLIC), { fetch: nodeFetch });
+    const features = featureNet(buildTextureFeatures(), { id: 'texture-features', inputShape: [64, 64, 3] });
+    const layers = ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1'];
+    const scene = generateScene(7, { size: 128 });
+    const content = { width: 128, height: 128, channels: 3 as const, data: Float32Array.from(scene.data, (v) => v * 255) };
+    // Σ_l E_l / (Σ Â² / 4N²): each layer's style loss relative to an all-zero feature map's.
+    const relativeStyleLoss = (image: Float32Array, targets: Awaited<ReturnType<typeof gramTargets>>) => {
+      const total = tf.tidy(() => {
+        const acts = features.forward(tf.tensor4d(image, [1, 128, 128, 3]), { capture: layers }).activations;
+        const unit = (g: (typeof targets)[number]) => g.data.reduce((s, v) => s + v * v, 0) / (4 * g.channels ** 2);
+        return targets.reduce((sum, g) => tf.add(sum, tf.div(layerStyleLoss(acts[g.layer]!, g), unit(g))), tf.scalar(0));
+      });
+      const value = total.dataSync()[0]!;
+      total.dispose();
+      return value;
+    };
+    for (const [s, style] of net.styles.entries()) {
+      const png = decodePng(readFileSync(join(PUBLIC, 'images', `${style.id}.png`)));
+      const rgb = Float32Array.from({ length: png.width * png.height * 3 }, (_, i) => png.pixels[png.channels === 3 ? i : Math.floor(i / 3)]! / 255);
+      const sample = tf.tensor4d(rgb, [1, png.height, png.width, 3]);
+      const targets = await gramTargets(features, sample, layers);
+      sample.dispose();
+      const out = await net.stylise(content, net.styles.map((_, i) => (i === s ? 1 : 0)), 128);
+      const stylised = Float32Array.from({ length: 128 * 128 * 3 }, (_, i) => out.image.data[Math.floor(i / 3) * 4 + (i % 3)]! / 255);
+      const before = relativeStyleLoss(Float32Array.from(scene.data), targets);
+      const after = relativeStyleLoss(stylised, targets);
+      expect(after, `${id}, ${style.id}: ${after} vs ${before}`).toBeLessThan(before / 2);
+    }
+    features.dispose();
+    net.dispose();
   });
 
   it('refuses a folder that holds no fast style network', async () => {
