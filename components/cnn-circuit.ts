@@ -7,8 +7,8 @@
  * pause and cancel. With an `id`, the layer, unit and strength measure are kept in the URL; a value the
  * network cannot use falls back with a notice.
  */
-import { LitElement, css, html, nothing } from 'lit';
-import { customElement, state } from 'lit/decorators.js';
+import { LitElement, type PropertyValues, css, html, nothing } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
 import { anyText, checkUrlFields, intIn, oneOf, readUrlFields, writeUrlState } from '../src/browser/url-state';
 import { CIRCUIT_SUMMARIES, type Circuit, type CircuitSummary, type CircuitWeight, circuit, circuitLayers } from '../src/core/circuits';
 import { applyColormap, autoScale } from '../src/core/colormap';
@@ -109,6 +109,12 @@ export class CnnCircuit extends LitElement {
     `,
   ];
 
+  /**
+   * The strength measure set from the page, 'sum' or 'l2' (an exercise's "Show it in the figure" sets it);
+   * once set, it applies as if the reader had chosen it.
+   */
+  @property() strength = '';
+
   @state() private layer = '';
   @state() private unit = 0;
   @state() private summary: CircuitSummary = 'sum';
@@ -141,6 +147,13 @@ export class CnnCircuit extends LitElement {
     super.disconnectedCallback();
     this.runs.drop();
     this.pauseControl.resume();
+  }
+
+  override willUpdate(changed: PropertyValues<this>): void {
+    if (!changed.has('strength') || !this.strength) return;
+    const measure = this.strength as CircuitSummary;
+    if (!CIRCUIT_SUMMARIES.includes(measure)) this.notice = `The figure has no strength measure '${this.strength}' (it has ${CIRCUIT_SUMMARIES.join(', ')}).`;
+    else if (measure !== this.summary) this.choose({ summary: measure });
   }
 
   override updated(): void {
@@ -258,6 +271,8 @@ export class CnnCircuit extends LitElement {
 
   private choose(patch: { layer?: string; unit?: number; summary?: CircuitSummary }): void {
     Object.assign(this, patch, { notice: null });
+    // The page's setting follows the reader's, so setting it again from the page applies again.
+    if (patch.summary && this.strength) this.strength = patch.summary;
     if (this.id) writeUrlState(this.id, { layer: this.layer, unit: this.unit, strength: this.summary });
     void this.compute();
   }

@@ -221,7 +221,7 @@ test('the neighbours exercise agrees with the live figure: the feature-space row
   expect(problems.list).toEqual([]);
 });
 
-test('the circuit exercises agree with the live circuit figure: channels read and weights per slice', async ({ page, problems }) => {
+test('the circuit exercises agree with the live circuit figure (channels read, weights per slice), and the edge exercise switches it to the signed L2 norm', async ({ page, problems }) => {
   await page.goto(OPTIMISATION + SCENE);
   const figure = page.locator('cnn-circuit#circuit');
   await figure.scrollIntoViewIfNeeded();
@@ -233,5 +233,23 @@ test('the circuit exercises agree with the live circuit figure: channels read an
   expect(String(channels)).toBe(await answerOf(page, 'ex-circuit-channels'));
   const squares = await figure.locator('[data-list="positive"] figure').first().locator('.grid span').count();
   expect(String(squares)).toBe(await answerOf(page, 'ex-circuit-slice'));
+
+  // The edge exercise, once answered, switches the figure to the signed L2 norm, which it then computes.
+  const strength = figure.getByRole('combobox', { name: 'Strength' });
+  await expect(strength).toHaveValue('sum');
+  const bySum = await figure.locator('[data-list] figure').evaluateAll((cards) => cards.map((c) => c.getAttribute('data-channel')));
+  const edge = page.locator('#ex-circuit-edge');
+  await answer(edge, (await edge.getAttribute('answer'))!);
+  await expect(edge.locator('.feedback')).toHaveAttribute('data-result', 'true');
+  await edge.getByRole('button', { name: 'Show it in the figure' }).click();
+  await expect(strength).toHaveValue('l2');
+  await expect(description).toContainText('its signed L2 norm');
+  expect(JSON.parse(new URL(page.url()).searchParams.get('circuit')!)).toMatchObject({ strength: 'l2' });
+  await expect.poll(() => figure.locator('[data-list] figure').evaluateAll((cards) => cards.map((c) => c.getAttribute('data-channel')))).not.toEqual(bySum);
+  // The reader goes back to the sum; the exercise's button switches the figure again.
+  await strength.selectOption('sum');
+  await expect(description).toContainText('its sum');
+  await edge.getByRole('button', { name: 'Show it in the figure' }).click();
+  await expect(strength).toHaveValue('l2');
   expect(problems.list).toEqual([]);
 });

@@ -136,7 +136,7 @@ describe('the optimisation chapter’s circuit exercises, on the scenes network'
     expect(sliceStrength(tilted, 'l2')).toBeCloseTo(Math.sqrt(5 + 1.01 ** 2), 6);
   });
 
-  it('the signed L2 norm ranks the stored kernel of conv3_1 unit 5 differently from the sum, each strength computed by hand', async () => {
+  it('the signed L2 norm ranks the stored kernels of conv3_1 unit 5 and conv4_1 unit 0 differently from the sum, each strength computed by hand', async () => {
     const { loadTrained } = await import('./trained');
     const net = await loadTrained('scenes-cnn');
     const bySum = await circuit(net, 'conv3_1', 5, { summary: 'sum' });
@@ -148,6 +148,9 @@ describe('the optimisation chapter’s circuit exercises, on the scenes network'
     }
     const ranking = (c: typeof bySum) => [...c.positive, ...c.negative].map((w) => w.channel);
     expect(ranking(byNorm)).not.toEqual(ranking(bySum));
+    // The unit the chapter's figure opens on, where the edge exercise switches the measure, changes too.
+    const opening = async (summary: 'sum' | 'l2') => ranking(await circuit(net, 'conv4_1', 0, { summary }));
+    expect(await opening('l2')).not.toEqual(await opening('sum'));
     net.dispose();
   });
 });
