@@ -55,6 +55,14 @@ export class TextureError extends Error {
  */
 export const MAX_OUTPUT_SIDE = 96;
 
+/**
+ * Side to which the figure and the benchmark resize a sample before the
+ * search: Efros–Leung compares each output pixel with every window of the
+ * sample, so the cost grows with its area; 64 pixels keep a 32 × 32 texture
+ * to seconds.
+ */
+export const SAMPLE_SIDE = 64;
+
 /** Largest sample side accepted, in pixels: the search cost grows with the sample's area. */
 export const MAX_SAMPLE_SIDE = 128;
 
