@@ -94,6 +94,8 @@ export class CnnFastStyle extends LitElement {
   @state() private status = 'Loading the style networks…';
   @state() private error: string | null = null;
   @state() private live = false;
+  /** Camera frames stylised since the camera started. */
+  @state() private frames = 0;
 
   private image: RgbaImage | null = null;
   /** The picture each canvas shows, so that a frame is drawn once. */
@@ -225,7 +227,12 @@ export class CnnFastStyle extends LitElement {
     }
     try {
       this.stream = await navigator.mediaDevices.getUserMedia({ video: { width: 320, height: 240 }, audio: false });
+      if (!this.isConnected || !this.visible) {
+        this.stopCamera();
+        return;
+      }
       this.live = true;
+      this.frames = 0;
       await this.updateComplete;
       const video = this.renderRoot.querySelector('video')!;
       video.srcObject = this.stream;
@@ -244,7 +251,9 @@ export class CnnFastStyle extends LitElement {
     const video = this.renderRoot.querySelector('video');
     if (video && !this.busy && video.videoWidth) {
       this.busy = true;
-      void this.stylise(captureVideoFrame(video, 320)).finally(() => (this.busy = false));
+      void this.stylise(captureVideoFrame(video, 320))
+        .then(() => this.live && this.frames++)
+        .finally(() => (this.busy = false));
     }
     this.frame = requestAnimationFrame(() => this.tick());
   }
@@ -308,7 +317,7 @@ export class CnnFastStyle extends LitElement {
       </div>
       <video muted playsinline aria-hidden="true"></video>
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
-      <p class="status" role="status" data-state=${this.shown.length ? 'done' : 'pending'}>${this.status}</p>
+      <p class="status" role="status" data-state=${this.shown.length ? 'done' : 'pending'} data-live=${String(this.live)} data-frames=${this.frames}>${this.status}</p>
       <div class="results">
         ${this.shown.map(
           (r) => html`<figure data-result=${r.id} data-mean=${meanColour(r.image).join(',')} data-weights=${r.weights.map((w) => w.toFixed(2)).join(',')}>

@@ -1,7 +1,14 @@
 import { existsSync } from 'node:fs';
+import { CHROMIUM } from '../../playwright.config';
 import { expect, test } from './fixtures';
 
 const CHAPTER = '/chapters/style-transfer/';
+// Chromium's fake camera (a moving test pattern), allowed without a prompt, for the live view.
+test.use({
+  launchOptions: { ...CHROMIUM, args: [...CHROMIUM.args, '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream'] },
+  permissions: ['camera'],
+});
+
 const state = (v: unknown) => `fast-style=${encodeURIComponent(JSON.stringify(v))}`;
 
 test.beforeAll(() => {
@@ -58,4 +65,29 @@ test('fast style: the URL restores the mode and the blend, and a bad blend falls
   await expect(page.locator('cnn-url-notice')).toContainText('weights = [1,1]');
   expect(new URL(page.url()).searchParams.get('fast-style')).toBeNull();
   expect(problems.list).toEqual([]);
+});
+
+test.describe('with a camera', () => {
+  test('fast style: the live camera stylises frame after frame and stops when the figure leaves the screen', async ({ page, problems }) => {
+    await page.goto(CHAPTER);
+    const figure = page.locator('cnn-fast-style#fast-style');
+    await figure.scrollIntoViewIfNeeded();
+    await expect(figure.locator('[data-result="fast-style-cin"]')).toBeVisible({ timeout: 60_000 });
+    await figure.getByRole('button', { name: 'Live camera' }).click();
+    const status = figure.locator('.status');
+    await expect(status).toHaveAttribute('data-live', 'true');
+    await expect(status).toContainText(/Camera frame stylised at 256×256: Conditional instance norm \d+ ms per frame/);
+    await expect.poll(async () => Number(await status.getAttribute('data-frames')), { timeout: 30_000 }).toBeGreaterThan(3);
+    // Scrolled out of view, the loop stops and the figure shows the picture again.
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await expect(status).toHaveAttribute('data-live', 'false');
+    await expect(status).toContainText('stylised at 256×256');
+    await expect(status).not.toContainText('Camera frame');
+    await figure.scrollIntoViewIfNeeded();
+    await figure.getByRole('button', { name: 'Live camera' }).click();
+    await expect(status).toHaveAttribute('data-live', 'true');
+    await figure.getByRole('button', { name: 'Stop the live camera' }).click();
+    await expect(status).toHaveAttribute('data-live', 'false');
+    expect(problems.list).toEqual([]);
+  });
 });
