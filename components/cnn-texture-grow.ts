@@ -19,6 +19,7 @@ import {
   type GrowResult,
   type TextureImage,
   MAX_OUTPUT_SIDE,
+  SAMPLE_SIDE,
   resizeTexture,
   runGrower,
   textureFromRaster,
@@ -34,12 +35,6 @@ type Phase = 'idle' | 'running' | 'paused' | 'done' | 'cancelled';
 
 /** The book's texture images (public/images/gallery.json, kind "texture"). */
 export const TEXTURE_SAMPLES = ['brick', 'grass', 'gravel', 'stars', 'wood'] as const;
-/**
- * Side to which a sample is resized before the search: Efros–Leung compares
- * each output pixel with every window of the sample, so the cost grows with
- * its area; 64 pixels keep a 32 × 32 texture to seconds.
- */
-export const SAMPLE_SIDE = 64;
 /** Neighbourhood sides offered (odd, Efros and Leung show 5 to 21). */
 const NEIGHBOURHOODS = [3, 5, 7, 9, 11, 13, 15, 17, 19, 21];
 const MIN_SIZE = 8;
@@ -49,7 +44,7 @@ const WHAT = 'the texture-growing figure';
 const SHOWN_SIDE = 256;
 
 /**
- * @summary A texture grown pixel by pixel from a sample (Efros–Leung), animated, with pause, seed and timing.
+ * @summary A texture grown from a sample (Efros–Leung, or Wei–Levoy with TSVQ), animated, with pause, seed and timing.
  */
 @customElement('cnn-texture-grow')
 export class CnnTextureGrow extends LitElement {
@@ -119,6 +114,8 @@ export class CnnTextureGrow extends LitElement {
   /** The reader's own picture, when chosen ("own" in the sample menu). */
   @state() private own: { name: string; texture: TextureImage } | null = null;
   @state() private samplePixels: TextureImage | null = null;
+  /** Time of each method's last finished run, by sample, size, neighbourhood and seed. */
+  @state() private times: Record<string, Record<string, number>> = {};
 
   @query('canvas.out') private outCanvas?: HTMLCanvasElement;
   @query('canvas.sample') private sampleCanvas?: HTMLCanvasElement;
@@ -211,11 +208,12 @@ export class CnnTextureGrow extends LitElement {
           sliceStart = performance.now();
         },
       });
-      busy += performance.now() - sliceStart;
+      // The final progress report has counted the last slice.
       if (!this.runs.isCurrent(signal)) return;
       this.elapsed = busy;
       this.result = result;
-      this.progress = { filled: settings.width * settings.height, total: settings.width * settings.height, stage: 'grow' };
+      const key = this.timeKey(this.ranWith);
+      this.times = { ...this.times, [key]: { ...this.times[key], [this.method]: busy } };
       this.phase = 'done';
       await this.updateComplete;
       if (this.outCanvas) draw(this.outCanvas, result.image);
@@ -369,10 +367,29 @@ export class CnnTextureGrow extends LitElement {
     }
     const sources = new Set(r.source).size;
     return html`<ul class="readout" aria-label="The grown texture in numbers" data-testid="readout">
-      <li>${String(this.ranWith['method'] === 'efros-leung' ? 'Efros–Leung' : this.ranWith['method'])}, ${r.image.width} × ${r.image.height} pixels from a ${SAMPLE_SIDE} × ${SAMPLE_SIDE} sample (${String(this.ranWith['sample'])}), neighbourhood ${String(this.ranWith['neighbourhood'])} × ${String(this.ranWith['neighbourhood'])}, seed ${String(this.ranWith['seed'])}: <span data-testid="time">${(this.elapsed / 1000).toFixed(2)}</span> s.</li>
+      <li>${TEXTURE_METHODS[String(this.ranWith['method'])]?.title ?? ''}: ${r.image.width} × ${r.image.height} pixels from a ${SAMPLE_SIDE} × ${SAMPLE_SIDE} sample (${String(this.ranWith['sample'])}), neighbourhood ${String(this.ranWith['neighbourhood'])} × ${String(this.ranWith['neighbourhood'])}, seed ${String(this.ranWith['seed'])}: <span data-testid="time">${(this.elapsed / 1000).toFixed(2)}</span> s.</li>
       <li>${sources} distinct sample pixels used for ${r.image.width * r.image.height} output pixels.</li>
       <li>Verbatim copying: <span data-testid="verbatim">${((100 * runs) / Math.max(1, pairs)).toFixed(0)}</span>% of side-by-side output pixels come from side-by-side sample pixels.</li>
+    </ul>
+    ${this.renderTimes()}`;
+  }
+
+  /** The time of each method on the settings of the last run, so the methods' speeds can be compared. */
+  private renderTimes() {
+    const key = this.timeKey(this.ranWith);
+    const rows = Object.entries(this.times[key] ?? {});
+    if (rows.length < 2) return html`<p class="readout">Grow the same settings with another method to compare their times.</p>`;
+    const slowest = Math.max(...rows.map(([, ms]) => ms));
+    return html`<ul class="readout" aria-label="Times of the methods on these settings" data-testid="times">
+      ${rows.map(
+        ([id, ms]) =>
+          html`<li data-method=${id} data-ms=${Math.round(ms)}>${TEXTURE_METHODS[id]?.title}: ${(ms / 1000).toFixed(2)} s${ms < slowest ? ` (${(slowest / ms).toFixed(1)}× faster than the slowest)` : ''}</li>`,
+      )}
     </ul>`;
+  }
+
+  private timeKey(r: Record<string, unknown>): string {
+    return [r['sample'], r['width'], r['neighbourhood'], r['seed']].join('|');
   }
 
   override render() {

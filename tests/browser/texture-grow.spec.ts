@@ -50,6 +50,27 @@ test('texture growth: the chapter renders, and Efros–Leung grows a small textu
   expect(problems.list).toEqual([]);
 });
 
+test('texture growth: Wei–Levoy with TSVQ and with exhaustive search grow the same settings, and the times are compared', async ({ page, problems }) => {
+  test.setTimeout(180_000);
+  const figure = await open(page, { sample: 'brick', size: 16, neighbourhood: 7, method: 'wei-levoy', seed: 2 });
+  const status = figure.locator('.status');
+  await figure.getByRole('button', { name: 'Grow' }).click();
+  await expect(status).toHaveAttribute('data-phase', 'done', { timeout: 90_000 });
+  // Three pyramid levels of 16², 8² and 4² pixels.
+  await expect(status).toContainText('Done: 336 of 336 pixels');
+  await expect(figure.getByTestId('readout')).toContainText('Wei–Levoy (scanline, pyramid, TSVQ search): 16 × 16 pixels');
+  await figure.locator('select[name="method"]').selectOption('wei-levoy-exhaustive');
+  await figure.getByRole('button', { name: 'Grow' }).click();
+  await expect(status).toHaveAttribute('data-phase', 'done', { timeout: 90_000 });
+  const times = figure.getByTestId('times');
+  await expect(times.locator('li')).toHaveCount(2);
+  for (const id of ['wei-levoy', 'wei-levoy-exhaustive']) expect(Number(await times.locator(`li[data-method="${id}"]`).getAttribute('data-ms'))).toBeGreaterThan(0);
+  await expect(times).toContainText('faster than the slowest');
+  const canvas = await figure.locator('canvas.out').evaluate((c: HTMLCanvasElement) => [c.width, c.height]);
+  expect(canvas).toEqual([16, 16]);
+  expect(problems.list).toEqual([]);
+});
+
 test('texture growth: progress rises, Pause holds it, Resume continues, Cancel stops it', async ({ page, problems }) => {
   test.setTimeout(180_000);
   const figure = await open(page, { sample: 'brick', size: 48, neighbourhood: 11, seed: 1 });

@@ -169,12 +169,21 @@ const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
  */
 export async function runGrower(grower: Grower, opts: RunOptions = {}): Promise<GrowResult> {
   const { signal, sliceMs = 12, onProgress, pause = nextTurn } = opts;
+  let last: GrowProgress | undefined;
   for (;;) {
     signal?.throwIfAborted();
     const start = performance.now();
     let step = grower.next();
-    while (!step.done && performance.now() - start < sliceMs) step = grower.next();
-    if (step.done) return step.value;
+    while (!step.done && performance.now() - start < sliceMs) {
+      last = step.value;
+      step = grower.next();
+    }
+    if (step.done) {
+      // The last progress (every pixel filled) is reported too, even when the run took one slice.
+      if (last) onProgress?.(last);
+      return step.value;
+    }
+    last = step.value;
     onProgress?.(step.value);
     await pause();
   }

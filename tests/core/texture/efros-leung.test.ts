@@ -130,6 +130,11 @@ describe('efrosLeung', () => {
     });
     expect(done.image.width).toBe(12);
     expect(seen.length).toBeGreaterThan(10);
+    // The last report counts every pixel, as it does when the whole run fits in one slice.
+    expect(seen.at(-1)).toBe(144);
+    const once: number[] = [];
+    await runGrower(efrosLeung(sample, { width: 8, height: 8, neighbourhood: 3, seed: 1 }), { sliceMs: 1e9, onProgress: (p) => once.push(p.filled) });
+    expect(once).toEqual([64]);
     const ctrl = new AbortController();
     const run = runGrower(efrosLeung(sample, { width: 12, height: 12, neighbourhood: 5, seed: 1 }), {
       signal: ctrl.signal,
