@@ -23,6 +23,7 @@ import { datasetFor, testImageSet } from './test-set';
 import { sampleTensor, testSample } from './workbench';
 import { optvisBenchCases } from './optvis-bench-cases';
 import { styleBenchCases } from './style-bench-cases';
+import { textureBenchCases } from './texture-bench-cases';
 import { extractFeatures } from '../core/features/features';
 import { occlusionMap } from '../core/features/occlusion';
 import { pca } from '../core/features/pca';
@@ -72,6 +73,7 @@ export const BENCH_CASES: BenchCase[] = [
   ...optvisBenchCases(BENCH_MODELS),
   ...styleBenchCases(),
   ...fastStyleBenchCases(),
+  ...textureBenchCases(),
 ];
 
 /**
