@@ -59,6 +59,10 @@ test('texture growth: Wei–Levoy with TSVQ and with exhaustive search grow the 
   // Three pyramid levels of 16², 8² and 4² pixels.
   await expect(status).toContainText('Done: 336 of 336 pixels');
   await expect(figure.getByTestId('readout')).toContainText('Wei–Levoy (scanline, pyramid, TSVQ search): 16 × 16 pixels');
+  const total = Number(await figure.getByTestId('time').textContent());
+  const index = Number(await figure.getByTestId('index-time').textContent());
+  expect(index).toBeGreaterThan(0);
+  expect(index).toBeLessThanOrEqual(total);
   await figure.locator('select[name="method"]').selectOption('wei-levoy-exhaustive');
   await figure.getByRole('button', { name: 'Grow' }).click();
   await expect(status).toHaveAttribute('data-phase', 'done', { timeout: 90_000 });
