@@ -95,7 +95,7 @@ function mean(set: VectorSet, rows: number[]): Float32Array {
 }
 
 /**
- * Builds the tree over `set`, yielding after each split so a caller can keep
+ * Builds the tree over `set`, yielding after each pass over a node's vectors so a caller can keep
  * a page responsive. `rand` picks each split's first centre; the second is
  * the member farthest from it.
  */
@@ -121,13 +121,13 @@ export function* buildTsvq(set: VectorSet, rand: () => number, leafSize = TSVQ_L
     };
     for (let it = 0; it < TSVQ_ITERATIONS; it++) {
       const [l, r] = assign();
+      yield;
       if (!l.length || !r.length) break;
       [left, right] = [mean(set, l), mean(set, r)];
     }
     // The final partition by the final centres: the rule the descent follows.
     const [l, r] = assign();
     if (!l.length || !r.length) return { members };
-    yield;
     const ln = yield* node(Int32Array.from(l));
     const rn = yield* node(Int32Array.from(r));
     return { left, right, l: ln, r: rn };

@@ -143,8 +143,12 @@ export function* weiLevoy(sample: TextureImage, opts: WeiLevoyOptions): Grower {
       }
     }
     const set: VectorSet = { data: new Float32Array(positions.length * dim), dim, count: positions.length };
-    positions.forEach((p, i) => gather(s, coarse?.s ?? null, p % s.width, Math.floor(p / s.width), false, set.data.subarray(i * dim, (i + 1) * dim)));
     const mask = new Uint8Array(out.width * out.height);
+    for (let i = 0; i < positions.length; i++) {
+      const p = positions[i]!;
+      gather(s, coarse?.s ?? null, p % s.width, Math.floor(p / s.width), false, set.data.subarray(i * dim, (i + 1) * dim));
+      if (i % 256 === 255) yield { filled, total, stage: 'index', image: out, mask };
+    }
     let nearest = (q: Float32Array) => exhaustiveNearest(set, q);
     if (search === 'tsvq') {
       const build = buildTsvq(set, rand);
