@@ -101,6 +101,27 @@ describe.each(NODE_BACKENDS)('conditional instance normalisation on %s', (backen
     tf.dispose([x, g, b, w, y]);
   });
 
+  it('has the gradient of finite differences with respect to each style’s γ, and normalises without leaking', () => {
+    const x = randomMap([2, 3, 2, 2], 8);
+    const r = randomMap([2, 3, 2, 2], 9);
+    const [g, b] = [gammas(), betas()];
+    const w = tf.tensor2d([[0.2, 0.8, 0], [0, 0.5, 0.5]]);
+    const f = (gs: Tensor) => tf.sum(tf.mul(conditionalInstanceNorm(x, w, gs as Tensor2D, b), r));
+    const grad = onlyResult(() => tf.grad(f)(g));
+    const h = 1e-2;
+    const base = g.dataSync();
+    for (let i = 0; i < base.length; i++) {
+      const plus = Float32Array.from(base);
+      const minus = Float32Array.from(base);
+      plus[i]! += h;
+      minus[i]! -= h;
+      const fd = tf.tidy(() => (f(tf.tensor2d(plus, [3, 2])).dataSync()[0]! - f(tf.tensor2d(minus, [3, 2])).dataSync()[0]!) / (2 * h));
+      expect(grad.dataSync()[i]!).toBeCloseTo(fd, 2);
+    }
+    onlyResult(() => normalisePerInstance(x)).dispose();
+    tf.dispose([x, r, g, b, w, grad]);
+  });
+
   it('blends linearly: CIN(x, a·w₁ + (1 − a)·w₂) = a·CIN(x, w₁) + (1 − a)·CIN(x, w₂)', () => {
     const x = randomMap([1, 3, 3, 2], 5);
     const [g, b] = [gammas(), betas()];

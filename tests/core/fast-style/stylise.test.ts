@@ -43,6 +43,14 @@ describe('style weights and sizes', () => {
 describe.each(NODE_BACKENDS)('the transformer on %s', (backend) => {
   beforeAll(() => useBackend(backend));
 
+  it('builds a transformer that frees every tensor when disposed', () => {
+    const before = tf.memory().numTensors;
+    const model = buildTransformer({ norm: 'conditional', styles: 3 });
+    expect(tf.memory().numTensors).toBeGreaterThan(before);
+    model.dispose();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   it.each(['batch', 'instance', 'conditional'] as const)('keeps the size of any multiple-of-4 input and outputs pixels in (0, 1) (%s norm)', async (norm) => {
     const model = buildTransformer({ norm, styles: 3 });
     expect(model.inputs.length).toBe(norm === 'conditional' ? 2 : 1);
