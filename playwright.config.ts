@@ -1,7 +1,8 @@
 import { defineConfig, devices } from '@playwright/test';
 
-/** Port of the preview server the browser tests run against (the built site, as readers get it). */
-export const PREVIEW_PORT = 4329;
+/** Port of the preview server the browser tests run against (the built site, as readers get it);
+ * `PREVIEW_PORT` in the environment moves it, so two checkouts can run their suites side by side. */
+export const PREVIEW_PORT = Number(process.env['PREVIEW_PORT'] ?? 4329);
 
 /** Debian's Chromium, launched with everything that would reach the network switched off. */
 export const CHROMIUM = {
