@@ -60,6 +60,13 @@ export class CnnTextureGrow extends LitElement {
         border-radius: 6px;
         background: var(--itc-bg, #fff);
       }
+      /* The method names are long: at phone width a menu shrinks to the column instead of widening the page. */
+      .controls label,
+      select,
+      input[type='file'] {
+        max-width: 100%;
+        min-width: 0;
+      }
       .pictures {
         display: flex;
         flex-wrap: wrap;

@@ -145,3 +145,19 @@ test('texture growth: Export PNG saves the texture with its parameters in a text
   expect(params).toMatchObject({ method: 'efros-leung', sample: 'gravel', width: 10, height: 10, neighbourhood: 5, seed: 9, sampleSide: 64 });
   expect(problems.list).toEqual([]);
 });
+
+test('texture growth: at 390 pixels wide the figure fits, controls labelled, and it grows from the keyboard', async ({ page, problems }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  const figure = await open(page, { sample: 'grass', size: 10, neighbourhood: 3, seed: 1 });
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+  const box = (await figure.boundingBox())!;
+  expect(box.x + box.width).toBeLessThanOrEqual(390);
+  for (const name of [/^Sample/, /^Your own sample/, /^Neighbourhood \(pixels a side\)/, /^Output side/, /^Method/, /^Seed/]) {
+    await expect(figure.getByLabel(name)).toBeVisible();
+  }
+  await figure.getByRole('button', { name: 'Grow' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(figure.locator('.status')).toHaveAttribute('data-phase', 'done', { timeout: 90_000 });
+  await expect(figure.getByRole('img', { name: /texture being grown/ })).toBeVisible();
+  expect(problems.list).toEqual([]);
+});
