@@ -115,7 +115,7 @@ export class CnnTextureGrow extends LitElement {
   @state() private phase: Phase = 'idle';
   @state() private progress: { filled: number; total: number; stage: string } | null = null;
   @state() private elapsed = 0;
-  /** Of {@link elapsed}, the time spent building search trees (Wei–Levoy with TSVQ). */
+  /** Of {@link elapsed}, the time spent preparing the search (Wei–Levoy: the sample's neighbourhoods, and TSVQ's trees). */
   @state() private indexMs = 0;
   @state() private result: GrowResult | null = null;
   @state() private error: string | null = null;
@@ -379,7 +379,7 @@ export class CnnTextureGrow extends LitElement {
     }
     const sources = new Set(r.source).size;
     return html`<ul class="readout" aria-label="The grown texture in numbers" data-testid="readout">
-      <li>${TEXTURE_METHODS[String(this.ranWith['method'])]?.title ?? ''}: ${r.image.width} × ${r.image.height} pixels from a ${SAMPLE_SIDE} × ${SAMPLE_SIDE} sample (${String(this.ranWith['sample'])}), neighbourhood ${String(this.ranWith['neighbourhood'])} × ${String(this.ranWith['neighbourhood'])}, seed ${String(this.ranWith['seed'])}: <span data-testid="time">${(this.elapsed / 1000).toFixed(2)}</span> s${this.indexMs > 0 ? html`, of which about <span data-testid="index-time">${(this.indexMs / 1000).toFixed(2)}</span> s building the search trees and ${((this.elapsed - this.indexMs) / 1000).toFixed(2)} s searching them` : nothing}.</li>
+      <li>${TEXTURE_METHODS[String(this.ranWith['method'])]?.title ?? ''}: ${r.image.width} × ${r.image.height} pixels from a ${SAMPLE_SIDE} × ${SAMPLE_SIDE} sample (${String(this.ranWith['sample'])}), neighbourhood ${String(this.ranWith['neighbourhood'])} × ${String(this.ranWith['neighbourhood'])}, seed ${String(this.ranWith['seed'])}: <span data-testid="time">${(this.elapsed / 1000).toFixed(2)}</span> s${this.indexMs > 0 ? html`, of which about <span data-testid="index-time">${(this.indexMs / 1000).toFixed(2)}</span> s preparing the sample's neighbourhoods${this.ranWith['method'] === 'wei-levoy' ? ' and search trees' : ''} and ${((this.elapsed - this.indexMs) / 1000).toFixed(2)} s synthesising` : nothing}.</li>
       <li>${sources} distinct sample pixels used for ${r.image.width * r.image.height} output pixels.</li>
       <li>Verbatim copying: <span data-testid="verbatim">${((100 * runs) / Math.max(1, pairs)).toFixed(0)}</span>% of side-by-side output pixels come from side-by-side sample pixels.</li>
     </ul>
@@ -411,16 +411,21 @@ export class CnnTextureGrow extends LitElement {
       <div class="pictures">
         <figure>
           <canvas class="sample" role="img" aria-label=${`The sample, ${this.sample}, resized to ${SAMPLE_SIDE} × ${SAMPLE_SIDE} pixels`}></canvas>
-          <figcaption>Sample (${SAMPLE_SIDE} × ${SAMPLE_SIDE})</figcaption>
+          <figcaption>Sample (${SAMPLE_SIDE} × ${SAMPLE_SIDE}, drawn ${formatScale(128 / SAMPLE_SIDE)})</figcaption>
         </figure>
         <figure>
           <canvas class="out" role="img" aria-label="The texture being grown; unfilled pixels are transparent"></canvas>
-          <figcaption>Grown texture (${this.size} × ${this.size}); the chequered background shows through unfilled pixels</figcaption>
+          <figcaption>Grown texture (${this.size} × ${this.size}, drawn ${formatScale(SHOWN_SIDE / this.size)}, so its pixels look larger than the sample's); the chequered background shows through unfilled pixels</figcaption>
         </figure>
       </div>
       ${this.renderReadout()}
     </div>`;
   }
+}
+
+/** A magnification as the captions write it: "2×", "6.4×". */
+function formatScale(k: number): string {
+  return `${Number(k.toFixed(1))}×`;
 }
 
 /** Paints `img` on `canvas` at its own size (CSS enlarges it, pixelated); `mask` leaves unfilled pixels transparent. */
