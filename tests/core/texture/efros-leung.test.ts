@@ -113,6 +113,16 @@ describe('efrosLeung', () => {
     expect(adjacent / (5 * 56)).toBeGreaterThan(0.7);
   });
 
+  it('raises a maximum error that no match meets until pixels pass it, and still fills every pixel', () => {
+    // Noise windows never match to 1e-6, so the first passes fill nothing and the threshold grows by 10% a pass.
+    const sample = noiseSample(12, 12, 8);
+    const strict = runSync(efrosLeung(sample, { width: 6, height: 6, neighbourhood: 3, seed: 1, maxError: 1e-6 }));
+    const loose = runSync(efrosLeung(sample, { width: 6, height: 6, neighbourhood: 3, seed: 1 }));
+    expect(strict.source.every((s) => s >= 0)).toBe(true);
+    // The idle passes cost steps: one per boundary pixel, before the threshold reaches the matches.
+    expect(strict.steps).toBeGreaterThan(loose.steps + 20);
+  });
+
   it('explains a sample smaller than the neighbourhood, a zero size and an even neighbourhood', () => {
     const small = noiseSample(4, 4);
     expect(() => efrosLeung(small, { width: 8, height: 8, neighbourhood: 5, seed: 1 }).next()).toThrow(TextureError);
