@@ -18,7 +18,7 @@ import { PauseControl, type RenderedImage, render } from '../src/core/optvis/ren
 import { withPngText } from '../src/core/png-text';
 import { TEXTURE_FEATURES_RANGE, loadFeatureNet } from '../src/core/style/feature-net';
 import { type GramTarget, gramTargets } from '../src/core/style/gram';
-import { STYLE_SIZE, SYNTHESIS_DEFAULTS, textureSynthesis } from '../src/core/style/losses';
+import { STYLE_SIZE, SYNTHESIS_DEFAULTS, type StyleLossKind, textureSynthesis } from '../src/core/style/losses';
 import { assetBase, assetUrl } from '../src/browser/assets';
 import { getEngine } from '../src/browser/engine';
 import { loadGallery, loadGalleryImage } from '../src/browser/gallery';
@@ -150,12 +150,19 @@ interface Settings {
   only: '' | Layer;
   /** The layer whose Gram matrix is shown. */
   show: Layer;
+  /** The layer term E_l: relative mean and covariance, or eq. 4 on the Gram matrix. */
+  term: StyleLossKind;
   size: number;
   steps: number;
   seed: number;
 }
 
-const DEFAULTS: Settings = { sample: 'brick', network: 'texture-features', weights: [1, 1, 1, 1], only: '', show: 'relu2_1', size: STYLE_SIZE.default, steps: SYNTHESIS_DEFAULTS.steps, seed: 0 };
+const TERMS: readonly { value: StyleLossKind; label: string }[] = [
+  { value: 'stats', label: 'mean and covariance, each relative' },
+  { value: 'gram', label: 'Gram matrix, eq. 4 (Gatys et al.)' },
+];
+
+const DEFAULTS: Settings = { sample: 'brick', network: 'texture-features', weights: [1, 1, 1, 1], only: '', show: 'relu2_1', term: 'stats', size: STYLE_SIZE.default, steps: SYNTHESIS_DEFAULTS.steps, seed: 0 };
 
 const CHECKS: Record<keyof Settings, FieldCheck> = {
   sample: oneOf(...TEXTURES),
@@ -163,6 +170,7 @@ const CHECKS: Record<keyof Settings, FieldCheck> = {
   weights: (v) => Array.isArray(v) && v.length === STYLE_LAYERS.length && v.every(numberIn(WEIGHT_RANGE[0], WEIGHT_RANGE[1])),
   only: oneOf('', ...STYLE_LAYERS),
   show: oneOf(...STYLE_LAYERS),
+  term: oneOf(...TERMS.map((t) => t.value)),
   size: intIn(STYLE_SIZE.min, STYLE_SIZE.max),
   steps: intIn(STEP_RANGE[0], STEP_RANGE[1]),
   seed: intIn(SEED_RANGE[0], SEED_RANGE[1]),
@@ -174,6 +182,7 @@ const WHAT = 'the texture-synthesis figure';
  * @summary Gram-matrix texture synthesis from noise, live: sample, network, layer weights, Gram heatmap, loss curve, pause and seed.
  * @attr only - Synthesise from this one layer (relu1_1 … relu4_1), or '' for all layers with their weights.
  * @attr show - The layer whose Gram matrix the heatmap shows.
+ * @attr term - The layer term: 'stats' (relative mean and covariance, the default) or 'gram' (eq. 4 of Gatys et al.).
  */
 @customElement('cnn-gram-texture')
 export class CnnGramTexture extends LitElement {
@@ -220,6 +229,8 @@ export class CnnGramTexture extends LitElement {
   @property() only: '' | Layer = '';
   /** The layer whose Gram matrix is shown. */
   @property() show: Layer = DEFAULTS.show;
+  /** The layer term E_l ('stats' or 'gram'). */
+  @property() term: StyleLossKind = DEFAULTS.term;
 
   @state() private settings: Settings = { ...DEFAULTS };
   @state() private phase: Phase = 'loading';
@@ -250,6 +261,7 @@ export class CnnGramTexture extends LitElement {
     const attributes: Partial<Settings> = {};
     if (CHECKS.only(this.only)) attributes.only = this.only;
     if (CHECKS.show(this.show)) attributes.show = this.show;
+    if (CHECKS.term(this.term)) attributes.term = this.term;
     const saved = this.id ? (readUrlFields(this.id, WHAT, CHECKS) as Partial<Settings>) : {};
     this.settings = { ...DEFAULTS, ...attributes, ...saved };
     void this.prepare();
@@ -334,7 +346,7 @@ export class CnnGramTexture extends LitElement {
     try {
       const net = await this.net(settings.network);
       const t0 = performance.now();
-      const options = textureSynthesis(net, { layers, size: settings.size, steps: settings.steps, seed: settings.seed });
+      const options = textureSynthesis(net, { layers, size: settings.size, steps: settings.steps, seed: settings.seed, loss: settings.term });
       const result = await render(net, {
         ...options,
         signal,
@@ -401,6 +413,7 @@ export class CnnGramTexture extends LitElement {
       <fieldset>
         <legend>Style layers: L_style = Σ_l w_l E_l</legend>
         <div class="controls">
+          ${select('Layer term E_l', 'term', s.term, TERMS, (v) => this.set({ term: v as StyleLossKind }))}
           ${select('Layers used', 'only', s.only, [{ value: '', label: 'all, with their weights' }, ...STYLE_LAYERS.map((l) => ({ value: l, label: `${l} alone` }))], (v) => this.set({ only: v as Settings['only'] }))}
           ${STYLE_LAYERS.map((l, i) =>
             numberField(`w of ${l}`, `w-${l}`, s.weights[i]!, WEIGHT_RANGE, 0.1, (w) => this.set({ weights: s.weights.map((x, j) => (j === i ? w : x)) }), busy || s.only !== ''),

@@ -39,9 +39,16 @@ test('Gram synthesis: a short run lowers the style loss, shows the Gram matrix w
   await expect(figure.getByTestId('step')).toHaveText('12');
   const [first, now] = await losses(figure);
   expect(now).toBeLessThan(first);
+  // Eq. 4 on the Gram matrix is the other layer term; it lowers its own loss too, and the link keeps the choice.
+  await figure.getByRole('combobox', { name: 'Layer term E_l' }).selectOption('gram');
+  await figure.getByRole('button', { name: 'Run' }).click();
+  await expect(figure.locator('.status')).toContainText('Done: 12 steps', { timeout: 90_000 });
+  const [gramFirst, gramNow] = await losses(figure);
+  expect(gramNow).toBeLessThan(gramFirst);
+  expect(gramFirst).toBeLessThan(first);
   await expect(figure.getByTestId('synthesis')).toBeVisible();
   await expect(figure.locator('cnn-line-chart')).toBeVisible();
-  expect(JSON.parse(new URL(page.url()).searchParams.get('gram')!)).toMatchObject({ sample: 'grass', steps: 12, size: 32, seed: 3, show: 'relu3_1', weights: [1, 2, 1, 1] });
+  expect(JSON.parse(new URL(page.url()).searchParams.get('gram')!)).toMatchObject({ sample: 'grass', steps: 12, size: 32, seed: 3, show: 'relu3_1', weights: [1, 2, 1, 1], term: 'gram' });
   const download = page.waitForEvent('download');
   await figure.getByRole('button', { name: 'Export PNG' }).click();
   const bytes = readFileSync(await (await download).path());
@@ -79,8 +86,10 @@ test('Gram synthesis: pause holds the step count, resume continues, cancel stops
 });
 
 test('Gram synthesis: one layer alone, set by an exercise, and a bad link value falls back with a notice', async ({ page, problems }) => {
-  const figure = await openFigure(page, 'cnn-gram-texture#layers', { layers: { size: 999, network: 'vgg', weights: [1, -1], steps: 10, only: 'relu1_1' } });
+  const figure = await openFigure(page, 'cnn-gram-texture#layers', { layers: { size: 999, network: 'vgg', weights: [1, -1], term: 'l1', steps: 10, only: 'relu1_1' } });
   await expect(page.locator('cnn-url-notice')).toContainText(/size = 999.*network = "vgg".*weights = \[1,-1\]/);
+  await expect(page.locator('cnn-url-notice')).toContainText('term = "l1"');
+  await expect(figure.getByRole('combobox', { name: 'Layer term E_l' })).toHaveValue('stats');
   // The good values stay: ten steps from relu1_1 alone.
   await expect(figure.getByRole('combobox', { name: 'Layers used' })).toHaveValue('relu1_1');
   await expect(figure.getByRole('spinbutton', { name: 'Size (16–128 px)' })).toHaveValue('64');

@@ -14,6 +14,10 @@
  * E_l = 1/(4 N²) · Σ_ij (G_ij − Â_ij)², which is exactly eq. 4 when both
  * images have the same size.
  *
+ * Since G = Σ + μ μᵀ (Σ the covariance of the channel vector over positions, μ its mean), matching G is
+ * matching the means and the covariance together; {@link gramTargets} keeps μ beside G so that a loss
+ * can weigh the two parts separately (losses.ts, `'stats'`).
+ *
  * Targets are plain data (no tensors), uploaded in each evaluation.
  */
 import type { ConvNet } from '../convnet';
@@ -24,6 +28,8 @@ export interface GramTarget {
   layer: string;
   channels: number;
   data: Float32Array;
+  /** μ, the mean over positions of each channel (length `channels`), where known. */
+  mean?: Float32Array;
 }
 
 /** G = F Fᵀ / (H·W) of a feature map [1, H, W, N] (or [H, W, N]): an [N, N] tensor. Synchronous; call in tf.tidy or a gradient. */
@@ -44,14 +50,14 @@ export async function gramTargets(net: ConvNet, image: Tensor4D, layers: readonl
       const a = result.activations[layer];
       if (!a) throw new Error(`The network has no layer "${layer}" to take a Gram matrix of.`);
       if (a.rank !== 4) throw new Error(`Layer "${layer}" is not a feature map (shape [${a.shape.join(', ')}]); choose a convolutional layer.`);
-      return gramMatrix(a);
+      return [gramMatrix(a), tf.mean(tf.reshape(a, [-1, a.shape[3]!]), 0)];
     });
   });
   try {
-    const data = await Promise.all(grams.map((g) => g.data() as Promise<Float32Array>));
-    return layers.map((layer, i) => ({ layer, channels: grams[i]!.shape[0]!, data: data[i]! }));
+    const data = await Promise.all(grams.map(([g, m]) => Promise.all([g!.data() as Promise<Float32Array>, m!.data() as Promise<Float32Array>])));
+    return layers.map((layer, i) => ({ layer, channels: grams[i]![0]!.shape[0]!, data: data[i]![0], mean: data[i]![1] }));
   } finally {
-    tf.dispose(grams);
+    tf.dispose(grams.flat());
   }
 }
 
@@ -68,13 +74,16 @@ export function blendGrams(styles: readonly (readonly GramTarget[])[], weights: 
   if (total <= 0) throw new Error('At least one blend weight must be above zero.');
   return styles[0]!.map((first, l) => {
     const data = new Float32Array(first.data.length);
+    const withMeans = styles.every((style) => style[l]?.mean);
+    const mean = withMeans ? new Float32Array(first.channels) : undefined;
     styles.forEach((style, s) => {
       const g = style[l];
       if (!g || g.layer !== first.layer || g.data.length !== first.data.length) throw new Error(`Style ${s + 1} does not have layer "${first.layer}" with ${first.channels} channels.`);
       const w = weights[s]! / total;
       for (let i = 0; i < data.length; i++) data[i]! += w * g.data[i]!;
+      if (mean) for (let i = 0; i < mean.length; i++) mean[i]! += w * g.mean![i]!;
     });
-    return { layer: first.layer, channels: first.channels, data };
+    return mean ? { layer: first.layer, channels: first.channels, data, mean } : { layer: first.layer, channels: first.channels, data };
   });
 }
 

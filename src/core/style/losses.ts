@@ -10,6 +10,17 @@
  * Style transfer minimises α L_content + β L_style + γ L_TV (Gatys et al. 2016, eq. 7, with the TV
  * term of their implementation). The render loop maximises, so the objectives here are the negatives.
  * Gatys et al. used L-BFGS; here Adam on the pixels, as the render loop does.
+ *
+ * A second form of the style term, `'stats'`, matches the same statistics weighed differently. As
+ * G = Σ + μ μᵀ (gram.ts), G and μ together fix the covariance Σ; the layer term
+ *
+ *   E_l = ‖Σ − Σ̂‖² / ‖Σ̂‖² + ‖μ − μ̂‖² / ‖μ̂‖²
+ *
+ * is zero exactly when G and μ equal the targets', like eq. 4's (with μ matched too), but it measures
+ * each part relative to its own size. Where the channel means are large against their spread (untrained
+ * ReLU features without biases, a low-contrast sample), eq. 4 is nearly all μ μᵀ: a synthesis can
+ * bring it to 1% of its start while the covariance, which holds the texture's structure, is still far
+ * off. The relative form keeps both parts, and every layer, in play.
  */
 import type { ConvNet } from '../convnet';
 import { type LayerCode, Objective, totalVariation, totalVariationOf } from '../optvis/objectives';
@@ -36,13 +47,35 @@ export function layerStyleLoss(features: Tensor, target: GramTarget): Scalar {
   return tf.div(tf.sum(tf.squaredDifference(g, a)), 4 * n * n) as Scalar;
 }
 
-/** Σ_l w_l E_l over captured activations. Synchronous. */
-export function styleLoss(activations: Record<string, Tensor>, layers: readonly StyleLayer[]): Scalar {
+/** Which layer term the style loss sums: eq. 4 on G (`'gram'`), or the relative mean-and-covariance form (`'stats'`). */
+export type StyleLossKind = 'gram' | 'stats';
+
+/** Below this squared norm a target's covariance or mean counts as zero: its term is then absolute. */
+const TINY = 1e-12;
+
+/** E_l = ‖Σ − Σ̂‖² / ‖Σ̂‖² + ‖μ − μ̂‖² / ‖μ̂‖², with Σ̂ = Â − μ̂ μ̂ᵀ (see the module comment). Synchronous. */
+export function layerStatsLoss(features: Tensor, target: GramTarget): Scalar {
+  const n = target.channels;
+  if (features.shape[features.rank - 1] !== n) throw new Error(`Layer "${target.layer}" has ${features.shape[features.rank - 1]} channels; its target has ${n}.`);
+  if (!target.mean || target.mean.length !== n) throw new Error(`The target of layer "${target.layer}" has no channel means; take it with gramTargets.`);
+  const f = tf.reshape(features, [-1, n]);
+  const mu = tf.mean(f, 0, true); // [1, N]
+  const centred = tf.sub(f, mu);
+  const cov = tf.div(tf.matMul(centred, centred, true, false), f.shape[0]!);
+  const muT = tf.tensor2d(target.mean, [1, n]);
+  const covT = tf.sub(tf.tensor2d(target.data, [n, n]), tf.matMul(muT, muT, true, false));
+  const relative = (a: Tensor, b: Tensor) => tf.div(tf.sum(tf.squaredDifference(a, b)), tf.maximum(tf.sum(tf.square(b)), TINY));
+  return tf.add(relative(cov, covT), relative(mu, muT)) as Scalar;
+}
+
+/** Σ_l w_l E_l over captured activations, E_l of the chosen kind. Synchronous. */
+export function styleLoss(activations: Record<string, Tensor>, layers: readonly StyleLayer[], kind: StyleLossKind = 'gram'): Scalar {
+  const term = kind === 'stats' ? layerStatsLoss : layerStyleLoss;
   let total: Scalar = tf.scalar(0);
   for (const { target, weight } of layers) {
     const a = activations[target.layer];
     if (!a) throw new Error(`The forward pass did not capture layer "${target.layer}".`);
-    total = tf.add(total, tf.mul(layerStyleLoss(a, target), weight)) as Scalar;
+    total = tf.add(total, tf.mul(term(a, target), weight)) as Scalar;
   }
   return total;
 }
@@ -55,8 +88,8 @@ export function contentLoss(features: Tensor, code: LayerCode): Scalar {
 }
 
 /** −L_style as an objective for the render loop. */
-export function styleObjective(layers: readonly StyleLayer[]): Objective {
-  return new Objective(layers.map((l) => l.target.layer), (ctx) => tf.neg(styleLoss(ctx.result.activations, layers)) as Scalar, '−L_style');
+export function styleObjective(layers: readonly StyleLayer[], kind: StyleLossKind = 'gram'): Objective {
+  return new Objective(layers.map((l) => l.target.layer), (ctx) => tf.neg(styleLoss(ctx.result.activations, layers, kind)) as Scalar, '−L_style');
 }
 
 /** −L_content as an objective for the render loop. */
@@ -118,6 +151,8 @@ export interface SynthesisSettings {
   seed?: number;
   /** Standard deviation of the starting noise, as a fraction of the input range. */
   noise?: number;
+  /** The style term: eq. 4 (`'gram'`, the default) or the relative mean-and-covariance form. */
+  loss?: StyleLossKind;
 }
 
 /** Render options of Gram texture synthesis from noise (Gatys et al. 2015). */
@@ -125,7 +160,7 @@ export function textureSynthesis(net: ConvNet, settings: SynthesisSettings): Ren
   const { steps, learningRate, noise, tvWeight } = { ...SYNTHESIS_DEFAULTS, ...settings };
   const size = checkSize(settings.size ?? STYLE_SIZE.default);
   if (settings.layers.length === 0) throw new Error('Texture synthesis needs at least one layer.');
-  const style = styleObjective(settings.layers);
+  const style = styleObjective(settings.layers, settings.loss ?? 'gram');
   return {
     objective: tvWeight > 0 ? style.minus(totalVariation(2).times(tvWeight)) : style,
     steps,

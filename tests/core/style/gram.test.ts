@@ -43,6 +43,11 @@ describe.each(NODE_BACKENDS)('Gram matrices on %s', (backend) => {
     for (let i = 0; i < 6; i++) for (let j = 0; j < 6; j++) expect(t2.data[i * 6 + j]).toBeCloseTo(t2.data[j * 6 + i]!, 6);
     const direct = tf.tidy(() => gramMatrix(net.forward(image, { capture: ['relu2'] }).activations['relu2']!));
     Array.from(direct.dataSync()).forEach((v, i) => expect(t2.data[i]).toBeCloseTo(v, 5));
+    // μ beside G: the channel means over positions, and G − μμᵀ is a covariance (non-negative diagonal).
+    const a = tf.tidy(() => net.forward(image, { capture: ['relu2'] }).activations['relu2']!.mean([0, 1, 2]));
+    Array.from(a.dataSync()).forEach((v, i) => expect(t2.mean![i]).toBeCloseTo(v, 5));
+    for (let i = 0; i < 6; i++) expect(t2.data[i * 6 + i]! - t2.mean![i]! ** 2).toBeGreaterThanOrEqual(-1e-6);
+    a.dispose();
     await expect(gramTargets(net, image, ['nope'])).rejects.toThrow(/no layer "nope"/);
     tf.dispose([image, direct]);
     net.dispose();
@@ -54,6 +59,11 @@ describe.each(NODE_BACKENDS)('Gram matrices on %s', (backend) => {
     // (1·[1,2,2,4] + 2·[3,0,0,1] + 1·[0,8,8,0]) / 4
     const expected = [7 / 4, 10 / 4, 10 / 4, 6 / 4];
     Array.from(blended[0]!.data).forEach((v, i) => expect(v).toBeCloseTo(expected[i]!, 6));
+    // Channel means, where every style has them, blend with the same weights.
+    const m = (v: number[], mean: number[]): GramTarget[] => [{ layer: 'a', channels: 2, data: Float32Array.from(v), mean: Float32Array.from(mean) }];
+    const withMeans = blendGrams([m([1, 2, 2, 4], [1, 0]), m([3, 0, 0, 1], [0, 2])], [3, 1]);
+    Array.from(withMeans[0]!.mean!).forEach((v, i) => expect(v).toBeCloseTo([3 / 4, 2 / 4][i]!, 6));
+    expect(blended[0]!.mean).toBeUndefined();
     expect(() => blendGrams([t([1, 0, 0, 1])], [0])).toThrow(/above zero/);
     expect(() => blendGrams([t([1, 0, 0, 1]), t([1, 0, 0, 1])], [1])).toThrow(/2 weights/);
   });

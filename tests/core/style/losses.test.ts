@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf, type Tensor } from '../../../src/core/tf';
 import { gramTargets } from '../../../src/core/style/gram';
-import { contentLoss, decayingAdam, layerStyleLoss, styleLoss, styleTransfer, textureSynthesis, transferTerms, type StyleLayer } from '../../../src/core/style/losses';
+import { contentLoss, decayingAdam, layerStatsLoss, layerStyleLoss, styleLoss, styleTransfer, textureSynthesis, transferTerms, type StyleLayer } from '../../../src/core/style/losses';
 import { layerCode } from '../../../src/core/optvis/feature-inversion';
 import { render, PauseControl } from '../../../src/core/optvis/render';
 import { NODE_BACKENDS, expectNoLeak, seededRandom, useBackend } from '../backends';
@@ -22,6 +22,34 @@ describe.each(NODE_BACKENDS)('style and content losses on %s', (backend) => {
     expect(scalarOf(() => layerStyleLoss(f, { layer: 'x', channels: 2, data: Float32Array.from([1, 0, 0, 1]) }))).toBeCloseTo(195 / 16, 4);
     expect(() => tf.tidy(() => layerStyleLoss(f, { layer: 'x', channels: 3, data: new Float32Array(9) }))).toThrow(/3/);
     f.dispose();
+  });
+
+  it('relative mean-and-covariance loss by hand: ‖Σ − Σ̂‖²/‖Σ̂‖² + ‖μ − μ̂‖²/‖μ̂‖²', () => {
+    // Rows (1, 2), (3, 4): μ = (2, 3), Σ = [[1, 1], [1, 1]], G = Σ + μμᵀ = [[5, 7], [7, 10]].
+    // Target Â = I, μ̂ = (0, 1): Σ̂ = I − μ̂μ̂ᵀ = [[1, 0], [0, 0]]; ‖Σ − Σ̂‖² = 3, ‖Σ̂‖² = 1; ‖μ − μ̂‖² = 8, ‖μ̂‖² = 1.
+    const f = tf.tensor4d([1, 2, 3, 4], [1, 1, 2, 2]);
+    const target = { layer: 'x', channels: 2, data: Float32Array.from([1, 0, 0, 1]), mean: Float32Array.from([0, 1]) };
+    expect(scalarOf(() => layerStatsLoss(f, target))).toBeCloseTo(11, 4);
+    // Its own statistics give zero, as G and μ then both match.
+    expect(scalarOf(() => layerStatsLoss(f, { layer: 'x', channels: 2, data: Float32Array.from([5, 7, 7, 10]), mean: Float32Array.from([2, 3]) }))).toBeCloseTo(0, 6);
+    expect(() => tf.tidy(() => layerStatsLoss(f, { layer: 'x', channels: 2, data: Float32Array.from([1, 0, 0, 1]) }))).toThrow(/no channel means/);
+    f.dispose();
+  });
+
+  it('relative mean-and-covariance style loss: gradient against central differences, zero at the style image', async () => {
+    const net = twoConvNet();
+    const style = randomImage(net, 5);
+    const image = randomImage(net, 9);
+    const layers = (await gramTargets(net, style, ['relu1', 'relu2'])).map((target, i) => ({ target, weight: [0.7, 2][i]! }));
+    const f = (x: Tensor) => styleLoss(net.forward(x, { capture: ['relu1', 'relu2'] }).activations, layers, 'stats');
+    expect(scalarOf(() => f(image))).toBeGreaterThan(0);
+    const at = [0, 13, 40, 77, 101, 150, 191];
+    const g = tf.tidy(() => tf.grad(f)(image));
+    expectGradientsMatch(g.dataSync() as Float32Array, centralDifferences((x) => scalarOf(() => f(x)), image, at, 1e-2), at);
+    g.dispose();
+    expect(scalarOf(() => f(style))).toBeCloseTo(0, 6);
+    tf.dispose([style, image]);
+    net.dispose();
   });
 
   it('content loss by hand: ½Σ(F − P)² / (N·M)', () => {
@@ -97,6 +125,9 @@ describe.each(NODE_BACKENDS)('style and content losses on %s', (backend) => {
     expect(-result.history[29]!).toBeLessThan(0.5 * -result.history[0]!);
     expect(result.image.width).toBe(16);
     expect(() => textureSynthesis(net, { layers, size: 500 })).toThrow(/16 to 128/);
+    // The relative mean-and-covariance form falls too.
+    const stats = await expectNoLeak(() => render(net, textureSynthesis(net, { layers, size: 16, steps: 30, learningRate: 0.05, seed: 2, loss: 'stats' })));
+    expect(-stats.history[29]!).toBeLessThan(0.5 * -stats.history[0]!);
     style.dispose();
     net.dispose();
   });
