@@ -25,7 +25,20 @@ export const test = base.extend<{ problems: PageProblems }>({
       if (msg.type() === 'error') problems.list.push(`console: ${msg.text()}`);
     });
     page.on('pageerror', (err) => problems.list.push(`exception: ${err.message}`));
-    page.on('requestfailed', (req) => problems.list.push(`request failed: ${req.url()} ${req.failure()?.errorText}`));
+    // A request still in flight when the page navigates (a reload, a new link) is aborted with its
+    // document: that is the navigation, not a failure of the page.
+    let documents = 0;
+    const startedIn = new WeakMap<object, number>();
+    page.on('request', (req) => {
+      // A navigation of the page starts the next document as soon as it is requested.
+      if (req.isNavigationRequest() && req.frame() === page.mainFrame()) documents++;
+      startedIn.set(req, documents);
+    });
+    page.on('requestfailed', (req) => {
+      const error = req.failure()?.errorText ?? '';
+      if (error === 'net::ERR_ABORTED' && startedIn.has(req) && startedIn.get(req) !== documents) return;
+      problems.list.push(`request failed: ${req.url()} ${error}`);
+    });
     page.on('response', (res) => {
       if (res.status() >= 400) problems.list.push(`HTTP ${res.status()}: ${res.url()}`);
     });
