@@ -38,6 +38,8 @@ const FIRST_RESULT: Record<string, { ready: string; act?: string }> = {
   'cnn-filters': { ready: `!!r.querySelector('figure[data-filters="trained"][data-count]')` },
   'cnn-occlusion': { ready: `/occluded images in/.test(r.querySelector('.status')?.textContent ?? '')` },
   'cnn-optvis': { ready: `/press Run/.test(r.querySelector('.status')?.textContent ?? '')` },
+  'cnn-gram-texture': { ready: `/press Run/.test(r.querySelector('.status')?.textContent ?? '')` },
+  'cnn-texture-grow': { ready: `[...r.querySelectorAll('button')].some((b) => b.textContent.trim() === 'Grow' && b.getAttribute('aria-disabled') === 'false')` },
 };
 
 /** JavaScript bytes, raw and gzip-compressed. */
