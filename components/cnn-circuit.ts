@@ -58,18 +58,6 @@ const SUMMARY_LABELS: Record<CircuitSummary, string> = { sum: 'sum of the kernel
 /** Where the renders stand: running, held by Pause, all drawn, or cancelled. */
 type Phase = 'idle' | 'running' | 'paused' | 'done' | 'cancelled';
 
-/** A pause that reports when the render loop actually waits in it, so "paused" is said only once no step is under way. */
-class ReportingPause extends PauseControl {
-  constructor(private readonly onHeld: () => void) {
-    super();
-  }
-
-  override wait(signal?: AbortSignal): Promise<void> {
-    if (this.paused && !signal?.aborted) this.onHeld();
-    return super.wait(signal);
-  }
-}
-
 /**
  * @summary How a unit is built: its strongest positive and negative weights from the previous layer's channels, each with its feature visualisation.
  */
@@ -130,7 +118,7 @@ export class CnnCircuit extends LitElement {
   private readonly runs = new RunSlot();
   /** The step last reported, and of which picture, for the paused message. */
   private at = { step: 0, picture: 0, pictures: 0, label: '' };
-  private readonly pauseControl = new ReportingPause(() => {
+  private readonly pauseControl = new PauseControl(() => {
     this.phase = 'paused';
     this.progress = `Paused after step ${this.at.step} of ${CIRCUIT_RENDER_STEPS} of ${this.at.label} (picture ${this.at.picture} of ${this.at.pictures}).`;
   });

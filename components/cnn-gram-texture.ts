@@ -85,21 +85,6 @@ export async function downloadPng(image: RgbaImage, title: string, comment: stri
   setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
 }
 
-/**
- * A pause that reports when the render loop actually waits in it, so that a figure says "paused" only
- * after the step that was under way when the reader pressed Pause has been reported.
- */
-export class ReportingPause extends PauseControl {
-  constructor(private readonly onHeld: () => void) {
-    super();
-  }
-
-  override wait(signal?: AbortSignal): Promise<void> {
-    if (this.paused && !signal?.aborted) this.onHeld();
-    return super.wait(signal);
-  }
-}
-
 /** A uniform picture under a heatmap that shows a matrix alone. */
 export function blankImage(width: number, height: number): RgbaImage {
   return { width, height, channels: 4, data: new Uint8ClampedArray(width * height * 4).fill(255) };
@@ -244,7 +229,7 @@ export class CnnGramTexture extends LitElement {
 
   private readonly runs = new RunSlot();
   private readonly preparing = new RunSlot();
-  private readonly pauseControl = new ReportingPause(() => {
+  private readonly pauseControl = new PauseControl(() => {
     if (this.phase === 'pausing') this.phase = 'paused';
   });
   private nets = new Map<StyleNetworkId, Promise<ConvNet>>();

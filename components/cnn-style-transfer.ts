@@ -15,14 +15,13 @@ import { errorMessage } from '../src/core/errors';
 import { formatNumber } from '../src/core/format';
 import { type RgbaImage, tensorToImage, toModelInput } from '../src/core/image';
 import { layerCode } from '../src/core/optvis/feature-inversion';
-import { type RenderedImage, render } from '../src/core/optvis/render';
+import { PauseControl, type RenderedImage, render } from '../src/core/optvis/render';
 import { blendGrams, gramTargets, scaleImage } from '../src/core/style/gram';
 import { STYLE_SIZE, type TransferTerms, styleTransfer, transferTerms } from '../src/core/style/losses';
 import { type FieldCheck, intIn, numberIn, oneOf, readUrlFields, writeUrlState } from '../src/browser/url-state';
 import type { ImageChangeDetail } from './cnn-image-picker';
 import type { LineSeries } from './cnn-line-chart';
 import {
-  ReportingPause,
   SEED_RANGE,
   SNAPSHOT_EVERY,
   STEP_RANGE,
@@ -178,7 +177,7 @@ export class CnnStyleTransfer extends LitElement {
   @state() private msPerStep = 0;
 
   private readonly runs = new RunSlot();
-  private readonly pauseControl = new ReportingPause(() => {
+  private readonly pauseControl = new PauseControl(() => {
     if (this.phase === 'pausing') this.phase = 'paused';
   });
   private nets = new Map<StyleNetworkId, Promise<ConvNet>>();

@@ -77,10 +77,16 @@ export function normalisedAscent(stepSize: number): Update {
   };
 }
 
-/** Lets a view hold a run between steps: the loop waits in {@link wait} while paused. */
+/**
+ * Lets a view hold a run between steps: the loop waits in {@link wait} while paused. `onHeld`, if given,
+ * is called each time the loop actually starts waiting, so a view can say "paused" only once the step
+ * that was under way when the reader pressed Pause has been reported.
+ */
 export class PauseControl {
   private waiting: (() => void) | null = null;
   private held = false;
+
+  constructor(private readonly onHeld?: () => void) {}
 
   get paused(): boolean {
     return this.held;
@@ -99,6 +105,7 @@ export class PauseControl {
   /** Resolves at once when not paused, else when resumed or when `signal` aborts. */
   wait(signal?: AbortSignal): Promise<void> {
     if (!this.held || signal?.aborted) return Promise.resolve();
+    this.onHeld?.();
     return new Promise((resolve) => {
       const done = () => {
         signal?.removeEventListener('abort', done);

@@ -95,6 +95,27 @@ describe.each(NODE_BACKENDS)('the render loop on %s', (backend) => {
     net.dispose();
   });
 
+  it('PauseControl calls onHeld each time a wait actually holds, never when it passes through', async () => {
+    let held = 0;
+    const pause = new PauseControl(() => held++);
+    await pause.wait();
+    expect(held).toBe(0);
+    pause.pause();
+    const first = pause.wait();
+    expect(held).toBe(1);
+    pause.resume();
+    await first;
+    const aborted = new AbortController();
+    aborted.abort();
+    pause.pause();
+    await pause.wait(aborted.signal);
+    expect(held).toBe(1);
+    const second = pause.wait();
+    expect(held).toBe(2);
+    pause.resume();
+    await second;
+  });
+
   it('releases every tensor of a step in that step, and all at the end, on abort and on error', async () => {
     const net = twoConvNet();
     const counts: number[] = [];
