@@ -70,7 +70,6 @@ test('removed mid-run, the figure frees the generator and every tensor of its ru
 });
 
 test('on a network without a generator the figure says so and offers the one that has one', async ({ page, problems }) => {
-  test.skip(!existsSync('dist/models/scenes-cnn/model.json'), 'needs the scenes network');
   const figure = await openLatent(page, 'scenes-cnn');
   await expect(figure.getByTestId('no-generator')).toContainText('has no generator trained on its data');
   await figure.getByRole('button', { name: 'Use the Fashion-MNIST network' }).click();
