@@ -26,17 +26,23 @@ export const test = base.extend<{ problems: PageProblems }>({
     });
     page.on('pageerror', (err) => problems.list.push(`exception: ${err.message}`));
     // A request still in flight when the page navigates (a reload, a new link) is aborted with its
-    // document: that is the navigation, not a failure of the page.
-    let documents = 0;
-    const startedIn = new WeakMap<object, number>();
+    // document: that is the navigation, not a failure of the page. Chromium may even start the old
+    // document's favicon request after the next navigation has begun, so a request belongs to the
+    // document committed when it started, and its abort is the navigation's if one began since.
+    let started = 0;
+    let committed = 0;
+    const documentOf = new WeakMap<object, number>();
+    page.on('framenavigated', (frame) => {
+      if (frame === page.mainFrame()) committed = started;
+    });
     page.on('request', (req) => {
-      // A navigation of the page starts the next document as soon as it is requested.
-      if (req.isNavigationRequest() && req.frame() === page.mainFrame()) documents++;
-      startedIn.set(req, documents);
+      documentOf.set(req, committed);
+      if (req.isNavigationRequest() && req.frame() === page.mainFrame()) started++;
     });
     page.on('requestfailed', (req) => {
       const error = req.failure()?.errorText ?? '';
-      if (error === 'net::ERR_ABORTED' && startedIn.has(req) && startedIn.get(req) !== documents) return;
+      const document = documentOf.get(req);
+      if (error === 'net::ERR_ABORTED' && document !== undefined && started > document) return;
       problems.list.push(`request failed: ${req.url()} ${error}`);
     });
     page.on('response', (res) => {
