@@ -21,7 +21,8 @@
  * BENCH_WARMUP (timed and untimed runs per case), BENCH_CHROMIUM_ARGS (extra
  * flags, e.g. to use a real GPU), BENCH_TORCH=0 (skip the PyTorch
  * comparison), BENCH_PYTHON (the interpreter that has torch),
- * BENCH_PAGE_WEIGHT=0 (skip the chapters' page weight).
+ * BENCH_PAGE_WEIGHT=0 (skip the chapters' page weight), BENCH_PORT (the preview
+ * server's port, 4339 by default, so two checkouts can benchmark side by side).
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
@@ -31,7 +32,7 @@ import { CHROMIUM } from '../playwright.config';
 import { PAGE_GOALS, type PageWeight, measurePageWeights } from './page-weight';
 import { type TorchComparison, torchComparison } from './torch-compare';
 
-const PORT = 4339;
+const PORT = Number(process.env['BENCH_PORT'] ?? 4339);
 const BACKENDS = (process.env['BENCH_BACKENDS'] ?? 'webgl,wasm,cpu').split(',').filter(Boolean);
 const RUNS = { warmup: Number(process.env['BENCH_WARMUP'] ?? 5), runs: Number(process.env['BENCH_RUNS'] ?? 20) };
 const ONLY = process.env['BENCH_CASES'] ?? '';
