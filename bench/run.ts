@@ -3,6 +3,10 @@
  * every case of src/browser/bench-cases.ts on every backend that starts
  * (median of 20 runs after 5 warm-up runs), and writes the results as JSON to
  * bench/results/. Run after `npm run build` (the npm script does both).
+ * Each case's JSON also has the main thread's long tasks during its timed
+ * runs (src/browser/long-tasks.ts): `longestTaskMs` (null when no task passed
+ * 50 ms, below which the browser reports none), `tasksOver50Ms` and
+ * `tasksOver100Ms`; a case with a task over 100 ms is named in the log.
  *
  * Then, where Python with PyTorch is installed, the gradient maps are timed
  * against an independent PyTorch implementation on one thread
@@ -53,7 +57,14 @@ async function waitForServer(url: string, ms = 60_000): Promise<void> {
 /** What the bench page returns for one backend (the fields read here). */
 interface BrowserResult {
   backend: string;
-  cases: { id: string; medianMs: number }[];
+  cases: { id: string; medianMs: number; longestTaskMs?: number | null; tasksOver100Ms?: number }[];
+}
+
+/** Names the cases whose runs held the main thread over 100 ms at a time. */
+function reportLongTasks(result: BrowserResult): void {
+  for (const c of result.cases ?? []) {
+    if (c.tasksOver100Ms) console.log(`${result.backend} ${c.id}: ${c.tasksOver100Ms} tasks over 100 ms, the longest ${c.longestTaskMs} ms`);
+  }
 }
 
 /** Puts the browser's WASM median of each compared map beside PyTorch's, with their ratio. */
@@ -117,6 +128,7 @@ async function main(): Promise<void> {
       );
       results.push(result);
       console.log(JSON.stringify(result, (k, v) => (k === 'timesMs' ? undefined : v)));
+      reportLongTasks(result as BrowserResult);
     }
     const pageWeight = process.env['BENCH_PAGE_WEIGHT'] === '0' ? null : await chapterWeights(browser);
     const machine = {

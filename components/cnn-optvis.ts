@@ -20,7 +20,7 @@ import { OPTVIS_TECHNIQUES, type OptvisControl, type OptvisTechnique, type Setti
 import { datasetFor, testImageSet } from '../src/browser/test-set';
 import { assetUrl } from '../src/browser/assets';
 import { GENERATOR_FOR_MODEL, type Generator, NO_GENERATOR, loadGenerator } from '../src/core/optvis/generator';
-import { PauseControl, type RenderedImage } from '../src/core/optvis/render';
+import { PauseControl, type RenderedImage, SNAPSHOT_EVERY } from '../src/core/optvis/render';
 import { type FieldCheck, checkUrlFields, intIn, numberIn, oneOf, readUrlState, rejectUrlState, writeUrlState } from '../src/browser/url-state';
 import { sampleTensor, workbench } from '../src/browser/workbench';
 import { RunSlot } from './run-slot';
@@ -32,8 +32,6 @@ import { errorMessage } from '../src/core/errors';
 
 type Phase = 'idle' | 'running' | 'paused' | 'done' | 'cancelled';
 
-/** Steps between two images shown while a run goes on: often enough to watch, rarely enough to stay fast. */
-const SNAPSHOT_EVERY = 5;
 /** Bounds of the seed control. */
 const SEED_RANGE = [0, 99_999] as const;
 /** The figure, as its notices name it. */

@@ -5,11 +5,15 @@
  * search of the test subset for its starts, then 4 facets of 10 steps; the latent technique: 10 steps
  * through the generator's code, on the networks that have one). DeepDream also runs
  * one octave on a 256×256 copy of the scene (the chapter's goal: under 10 s).
+ * Each run goes as the figure's does: it reads an image back every
+ * SNAPSHOT_EVERY steps and yields to the page between steps, with a pause
+ * control and a signal, so that its long tasks are the ones a reader meets.
  */
 import { circuit, circuitLayers } from '../core/circuits';
 import { loadProjectModel } from '../core/model-loader';
 import { GENERATOR_FOR_MODEL, loadGenerator } from '../core/optvis/generator';
 import { OPTVIS_TECHNIQUES, type Settings, defaultSettings } from '../core/optvis/registry';
+import { PauseControl, SNAPSHOT_EVERY } from '../core/optvis/render';
 import { tf, type Tensor4D } from '../core/tf';
 import type { BenchCase, BenchWorkload } from './bench-cases';
 import { datasetFor, testImageSet } from './test-set';
@@ -18,6 +22,9 @@ import { assetBase, assetUrl } from './assets';
 
 /** Steps per timed run. */
 const STEPS = 10;
+
+/** The loop options the figure gives a run (a view's onStep only draws, so none is given). */
+const figureLoop = () => ({ snapshotEvery: SNAPSHOT_EVERY, pause: new PauseControl(), signal: new AbortController().signal });
 
 function optvisCase(modelId: string, techniqueId: string, label: string, overrides: Settings): BenchCase {
   const technique = OPTVIS_TECHNIQUES[techniqueId]!;
@@ -30,7 +37,7 @@ function optvisCase(modelId: string, techniqueId: string, label: string, overrid
       const settings = { ...defaultSettings(technique, net), ...overrides };
       const image = (h: number, w: number) => tf.tidy(() => tf.image.resizeBilinear(source, [h, w], true) as Tensor4D);
       return {
-        run: () => technique.run(net, { settings, seed: 0, image, imageSet: () => testImageSet(datasetFor(modelId, net), net) }),
+        run: () => technique.run(net, { settings, seed: 0, image, imageSet: () => testImageSet(datasetFor(modelId, net), net), ...figureLoop() }),
         dispose: () => (source.dispose(), net.dispose()),
       };
     },
@@ -48,7 +55,7 @@ function latentCase(modelId: string, generatorId: string): BenchCase {
       const generator = await loadGenerator(assetUrl(`models/${generatorId}/model.json`), generatorId);
       const settings = { ...defaultSettings(technique, net), steps: STEPS, compare: 'none' };
       return {
-        run: () => technique.run(net, { settings, seed: 0, generator: async () => generator }),
+        run: () => technique.run(net, { settings, seed: 0, generator: async () => generator, ...figureLoop() }),
         dispose: () => (generator.dispose(), net.dispose()),
       };
     },

@@ -10,15 +10,21 @@ export function median(values: readonly number[]): number {
 
 /**
  * Times `work` `runs` times after `warmup` untimed runs and returns every
- * duration in milliseconds. `now` is injectable so tests need no clock.
+ * duration in milliseconds. `before`, if given, is awaited untimed before each
+ * run (the benchmark page starts each run in a task of its own). `now` is
+ * injectable so tests need no clock.
  */
 export async function timeRuns(
   work: () => Promise<unknown>,
-  { warmup, runs, now = () => performance.now() }: { warmup: number; runs: number; now?: () => number },
+  { warmup, runs, before, now = () => performance.now() }: { warmup: number; runs: number; before?: () => Promise<void>; now?: () => number },
 ): Promise<number[]> {
-  for (let i = 0; i < warmup; i++) await work();
+  for (let i = 0; i < warmup; i++) {
+    await before?.();
+    await work();
+  }
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
+    await before?.();
     const t0 = now();
     await work();
     times.push(now() - t0);

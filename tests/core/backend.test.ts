@@ -84,4 +84,13 @@ describe('probe and timing', () => {
     expect(calls).toBe(5);
     expect(times).toEqual([5, 5, 5]);
   });
+
+  it('timeRuns awaits `before` ahead of every run, outside the timing', async () => {
+    let t = 0;
+    const order: string[] = [];
+    const before = async () => void order.push('before');
+    const times = await timeRuns(async () => void (order.push('run'), (t += 7)), { warmup: 1, runs: 2, before, now: () => t });
+    expect(order).toEqual(['before', 'run', 'before', 'run', 'before', 'run']);
+    expect(times).toEqual([7, 7]);
+  });
 });

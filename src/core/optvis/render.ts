@@ -117,6 +117,12 @@ export class PauseControl {
   }
 }
 
+/**
+ * Steps between two images a view reads back while a run goes on: often enough to watch, rarely enough to
+ * stay fast. The chapter's figure uses it, and so does the benchmark, so that its runs are the figure's.
+ */
+export const SNAPSHOT_EVERY = 5;
+
 /** The image as plain data: [H, W, C] floats in the network's input range. */
 export interface RenderedImage {
   width: number;
