@@ -203,29 +203,36 @@ function maxPoolGrad({ backend, inputs, attrs }: KernelArgs<MaxPoolGradAttrs>): 
   const dys = heapView(backend, dy);
   const dx = heapView(backend, out);
   dx.fill(0);
+  // Each window is scanned tap by tap with the channels innermost, contiguous in memory.
+  const best = new Float32Array(channels);
+  const argmax = new Int32Array(channels);
   for (let b = 0; b < batchSize; b++) {
     for (let oy = 0; oy < outHeight; oy++) {
       for (let ox = 0; ox < outWidth; ox++) {
-        const dyOffset = ((b * outHeight + oy) * outWidth + ox) * channels;
-        for (let ch = 0; ch < channels; ch++) {
-          // Row-major over the window, strictly greater: the first maximum wins.
-          let best = -Infinity;
-          let argmax = -1;
-          for (let fy = 0; fy < fh; fy++) {
-            const iy = rowOf[oy * fh + fy]!;
-            if (iy < 0) continue;
-            const row = (b * inHeight + iy) * inWidth;
-            for (let fx = 0; fx < fw; fx++) {
-              const ix = colOf[ox * fw + fx]!;
-              if (ix < 0) continue;
-              const i = (row + ix) * channels + ch;
-              if (xs[i]! > best) {
-                best = xs[i]!;
-                argmax = i;
+        best.fill(-Infinity);
+        argmax.fill(-1);
+        // Row-major over the window, strictly greater: the first maximum wins.
+        for (let fy = 0; fy < fh; fy++) {
+          const iy = rowOf[oy * fh + fy]!;
+          if (iy < 0) continue;
+          const row = (b * inHeight + iy) * inWidth;
+          for (let fx = 0; fx < fw; fx++) {
+            const ix = colOf[ox * fw + fx]!;
+            if (ix < 0) continue;
+            const pixel = (row + ix) * channels;
+            for (let ch = 0; ch < channels; ch++) {
+              const v = xs[pixel + ch]!;
+              if (v > best[ch]!) {
+                best[ch] = v;
+                argmax[ch] = pixel + ch;
               }
             }
           }
-          if (argmax >= 0) dx[argmax] += dys[dyOffset + ch]!;
+        }
+        const dyOffset = ((b * outHeight + oy) * outWidth + ox) * channels;
+        for (let ch = 0; ch < channels; ch++) {
+          const i = argmax[ch]!;
+          if (i >= 0) dx[i] += dys[dyOffset + ch]!;
         }
       }
     }
