@@ -34,6 +34,7 @@ import {
   resolveRoles,
   toLogits,
 } from './convnet';
+import { convRelu } from './conv-relu';
 import { type ReluRule, reluWithRule } from './relu-rules';
 import { tf, type Tensor, type Tensor2D, type Tensor4D } from './tf';
 
@@ -118,6 +119,21 @@ function linearPart(layer: Layer): (x: Tensor) => Tensor {
 }
 
 /**
+ * A Conv2D layer's convolution, bias and a ReLU after it as one kernel (conv-relu.ts), where the
+ * layer allows it: channels last, no dilation (tfjs has no gradient of a dilated conv2d).
+ */
+function convReluPart(layer: Layer): ((x: Tensor, rule: ReluRule) => Tensor) | undefined {
+  const config = layer.getConfig();
+  if (layer.getClassName() !== 'Conv2D' || config['dataFormat'] === 'channelsFirst') return undefined;
+  if (pair(config['dilationRate'] ?? 1).some((d) => d !== 1)) return undefined;
+  const geometry = { strides: pair(config['strides']), padding: config['padding'] as 'same' | 'valid' };
+  return (x, rule) => {
+    const [kernel, bias] = layer.getWeights();
+    return convRelu(x, kernel as Tensor4D, bias, geometry, rule);
+  };
+}
+
+/**
  * Runs `fn` with the variables reading `values` instead of their own values, restoring them even when it
  * throws. Every layer reads its weights through `LayerVariable.read()` (the plain-op Conv2D and Dense above
  * too, through getWeights), so this one swap serves every layer type; the run is synchronous, so nothing
@@ -194,6 +210,11 @@ interface Step {
   inputs: number[];
   outputs: number[];
   run(xs: Tensor[], rule: ReluRule): Tensor[];
+  /**
+   * A convolution whose output only a ReLU layer reads: that step, and both run as one kernel. The
+   * forward pass uses it unless the convolution's own output is captured.
+   */
+  fused?: { relu: Step; run(x: Tensor, rule: ReluRule): Tensor };
 }
 
 /** How one layer runs and how it is described. */
@@ -203,6 +224,8 @@ interface Role {
   note?: string;
   /** Its ReLU follows the chosen rule. */
   relu?: boolean;
+  /** A linear convolution's run with a ReLU after it, in one kernel, where the layer allows it. */
+  convRelu?: (x: Tensor, rule: ReluRule) => Tensor;
 }
 
 function roleOf(layer: Layer, isOutput: boolean): Role {
@@ -219,7 +242,8 @@ function roleOf(layer: Layer, isOutput: boolean): Role {
   }
   if (type !== 'Activation' && act === 'relu') {
     const linear = linearPart(layer);
-    return { kind, relu: true, run: ([x], rule) => reluWithRule(rule)(linear(x!)) };
+    const fused = convReluPart(layer);
+    return { kind, relu: true, run: ([x], rule) => (fused ? fused(x!, rule) : reluWithRule(rule)(linear(x!))) };
   }
   if (type !== 'Activation' && isOutput && act && OUTPUT_SQUASH.has(act)) {
     const linear = linearPart(layer);
@@ -227,7 +251,8 @@ function roleOf(layer: Layer, isOutput: boolean): Role {
   }
   if (type !== 'Activation' && act === 'linear') {
     const linear = linearPart(layer);
-    return { kind, run: ([x]) => linear(x!) };
+    const convRelu = convReluPart(layer);
+    return { kind, run: ([x]) => linear(x!), ...(convRelu ? { convRelu } : {}) };
   }
   if (isNestedModel(layer)) {
     return {
@@ -284,6 +309,8 @@ export function layersConvNet(model: LayersModel, meta: ConvNetMeta): ConvNet & 
     { name: model.inputLayers[0]!.name, kind: 'input', type: 'InputLayer', outputShape: [...inputShape], params: 0 },
   ];
   const notes = new Set<string>();
+  const convRelus = new Map<Step, NonNullable<Role['convRelu']>>();
+  const reluSteps = new Set<Step>();
   let relus = 0;
   let nested = false;
   const sources = new Map<number, { name: string; type: string; node: LayerNode }>();
@@ -304,13 +331,16 @@ export function layersConvNet(model: LayersModel, meta: ConvNetMeta): ConvNet & 
     variablesOf.set(layer.name, layer.trainableWeights);
     layerOf.set(layer.name, layer);
     for (const t of node.inputTensors) readers.set(t.id, [...(readers.get(t.id) ?? []), layer]);
-    steps.push({
+    const step: Step = {
       name: layer.name,
       variables: layer.trainableWeights,
       inputs: node.inputTensors.map((t) => t.id),
       outputs: node.outputTensors.map((t) => t.id),
       run: (xs, rule) => [role.run(xs, rule)].flat(),
-    });
+    };
+    steps.push(step);
+    if (role.convRelu) convRelus.set(step, role.convRelu);
+    if (role.kind === 'relu') reluSteps.add(step);
     outputOf.set(layer.name, node.outputTensors[0]!.id);
     for (const t of node.outputTensors) sources.set(t.id, { name: layer.name, type, node });
     const geometry = geometryOf(layer);
@@ -322,6 +352,15 @@ export function layersConvNet(model: LayersModel, meta: ConvNetMeta): ConvNet & 
       params: layer.countParams(),
       ...(geometry ? { geometry } : {}),
     });
+  }
+
+  // A convolution whose output is read by one ReLU layer alone runs with it as one kernel.
+  for (const [conv, run] of convRelus) {
+    const [out] = conv.outputs;
+    const [reader, ...others] = readers.get(out!) ?? [];
+    const relu = steps.filter((s) => s.name === reader?.name);
+    if (conv.outputs.length !== 1 || outputIds.has(out!) || others.length > 0 || relu.length !== 1) continue;
+    if (reluSteps.has(relu[0]!) && relu[0]!.inputs.length === 1) conv.fused = { relu: relu[0]!, run };
   }
 
   // The logits: the model's single output, or the input of an output softmax layer.
@@ -434,7 +473,9 @@ function runSteps(
   } else {
     values.set(inputId, x);
   }
+  const done = new Set<Step>();
   for (const step of steps.slice(start)) {
+    if (done.has(step)) continue;
     const xs = step.inputs.map((id) => values.get(id));
     if (xs.every((v) => v === undefined)) continue;
     if (xs.some((v) => v === undefined)) {
@@ -443,8 +484,11 @@ function runSteps(
       );
     }
     const weights = replaced.get(step.name);
-    const run = () => step.run(xs as Tensor[], rule);
-    (weights ? withValues(step.variables, weights, run) : run()).forEach((t, i) => values.set(step.outputs[i]!, t));
+    const fused = step.fused && !capture.includes(step.name) ? step.fused : undefined;
+    const run = fused ? () => [fused.run(xs[0]!, rule)] : () => step.run(xs as Tensor[], rule);
+    const outputs = fused ? fused.relu.outputs : step.outputs;
+    (weights ? withValues(step.variables, weights, run) : run()).forEach((t, i) => values.set(outputs[i]!, t));
+    if (fused) done.add(fused.relu);
   }
   const logits = values.get(logitId);
   if (!logits) throw new Error(`The logits cannot be reached from '${options.from}'.`);

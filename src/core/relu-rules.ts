@@ -29,8 +29,9 @@ export function isReluRule(value: unknown): value is ReluRule {
  * The signal a rule lets back to the ReLU's input x from the upstream R, in as
  * few kernels as each needs: R·[R > 0] is relu(R), so deconvnet takes one and
  * guided backprop two (a gradient map crosses every ReLU of the network).
+ * `x` may also be the ReLU's output: max(x, 0) > 0 exactly where x > 0.
  */
-function ruleGradient(rule: ReluRule, x: Tensor, dy: Tensor): Tensor {
+export function ruleGradient(rule: ReluRule, x: Tensor, dy: Tensor): Tensor {
   switch (rule) {
     case 'backprop':
       return tf.mul(dy, tf.step(x));
