@@ -11,7 +11,7 @@
  * and so shows the regions whose removal would raise the class score.
  */
 import { tf } from '../tf';
-import { channelMean, weightedCam } from './pipeline';
+import { type ChannelWeighting, channelMean, weightedCam } from './pipeline';
 import type { AttributionInput, AttributionMap, AttributionMethod } from './types';
 
 const PAPER = {
@@ -21,9 +21,12 @@ const PAPER = {
   url: 'https://arxiv.org/abs/1610.02391',
 };
 
+/** Grad-CAM's weights (eq. 1): the mean gradient of each channel. */
+export const gradCamWeights: ChannelWeighting = ({ gradient }) => ({ weights: channelMean(gradient) });
+
 /** Grad-CAM at `input.layer` (default the last spatial layer); extras.weights are the α_k. */
 export function gradCam(input: AttributionInput): Promise<AttributionMap> {
-  return weightedCam(input, ({ gradient }) => ({ weights: channelMean(gradient) }));
+  return weightedCam(input, gradCamWeights);
 }
 
 /** Counterfactual Grad-CAM (§3.3): Grad-CAM of the negated gradients. */

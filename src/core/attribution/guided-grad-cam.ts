@@ -5,15 +5,23 @@
  * but hardly class-discriminative. Their element-wise product, with Grad-CAM
  * bilinearly upsampled to the image, is both: G(i, j, c) = GB(i, j, c) · L(i, j).
  */
-import { gradCam } from './grad-cam';
-import { guidedBackprop } from './guided-backprop';
+import { gradientMapAndActivation } from './gradient';
+import { gradCamWeights } from './grad-cam';
 import { upsampleMap } from './maps';
+import { explainedLayer, weightedCam } from './pipeline';
 import type { AttributionInput, AttributionMap, AttributionMethod } from './types';
 
 /** Guided backprop × upsampled Grad-CAM; `channels` holds the colour product, extras the Grad-CAM weights. */
 export async function guidedGradCam(input: AttributionInput): Promise<AttributionMap> {
-  const guided = await guidedBackprop(input);
-  const coarse = await gradCam(input);
+  const layer = explainedLayer(input);
+  // One forward pass for both: guided backprop's, whose activation at the layer Grad-CAM starts from.
+  const { map: guided, activation } = await gradientMapAndActivation(input, 'guided', layer);
+  let coarse: AttributionMap;
+  try {
+    coarse = await weightedCam(input, gradCamWeights, { layer, activation });
+  } finally {
+    activation.dispose();
+  }
   const { data: l } = await upsampleMap(coarse, guided.width, guided.height);
   const count = guided.channels!.count;
   // L ≥ 0, so scaling each pixel's channels by L scales max_c |·| and Σ_c alike.

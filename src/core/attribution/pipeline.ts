@@ -41,6 +41,24 @@ export function inputGradient(net: ConvNet, image: Tensor4D, target: Target, rul
   return tf.grad((x: Tensor) => targetScore(net.forward(x, { capture, relu: rule }), target))(image) as Tensor4D;
 }
 
+/**
+ * {@link inputGradient}, and `layer`'s activation from the same forward pass (a ReLU rule changes only
+ * the backward pass), for a method that needs both: one forward pass instead of two. The activation is
+ * kept out of every tidy: the caller disposes it.
+ */
+export function inputGradientAndActivation(
+  net: ConvNet, image: Tensor4D, target: Target, rule: ReluRule, layer: string,
+): { gradient: Tensor4D; activation: Tensor } {
+  const capture = [...new Set([layer, ...targetCapture(target)])];
+  let activation: Tensor | undefined;
+  const gradient = tf.grad((x: Tensor) => {
+    const result = net.forward(x, { capture, relu: rule });
+    activation = tf.keep(result.activations[layer]!);
+    return targetScore(result, target);
+  })(image) as Tensor4D;
+  return { gradient, activation: activation! };
+}
+
 /** A layer's activation A, the gradient g = ∂score/∂A of the target there, and the score itself. */
 export type LayerGradient = {
   activation: Tensor;
@@ -48,9 +66,14 @@ export type LayerGradient = {
   score: Scalar;
 };
 
-/** Runs the net once capturing `layer`, then differentiates the rest of the net from that activation (`from`). */
-export function layerGradient(net: ConvNet, image: Tensor4D, layer: string, target: Target): LayerGradient {
-  const activation = net.forward(image, { capture: [layer] }).activations[layer]!;
+/**
+ * Runs the net once capturing `layer` (unless its `activation` is given), then differentiates the rest of
+ * the net from that activation (`from`).
+ */
+export function layerGradient(
+  net: ConvNet, image: Tensor4D, layer: string, target: Target,
+  activation: Tensor = net.forward(image, { capture: [layer] }).activations[layer]!,
+): LayerGradient {
   const { value, grad } = tf.valueAndGrad(scoreFromLayer(net, layer, target))(activation);
   return { activation, gradient: grad, score: value };
 }
@@ -138,18 +161,20 @@ export type ChannelWeighting = (at: LayerGradient) => { weights: Tensor1D; extra
  * gradient at the explained layer (`layer`, else the input's), channel weights
  * w_k from it, then L = ReLU(Σ_k w_k A^k) at the layer's resolution (no ReLU,
  * and a signed map, with `relu: false`). The weights, and every extra the
- * method returns, come back in `extras` (scalars as numbers).
+ * method returns, come back in `extras` (scalars as numbers). `activation`,
+ * the layer's activation when the caller has it already, saves the forward
+ * pass to the layer; it is not disposed.
  */
 export async function weightedCam(
   input: AttributionInput,
   weigh: ChannelWeighting,
-  { layer = explainedLayer(input), relu = true }: { layer?: string; relu?: boolean } = {},
+  { layer = explainedLayer(input), relu = true, activation }: { layer?: string; relu?: boolean; activation?: Tensor } = {},
 ): Promise<AttributionMap> {
   let shape: number[] = [];
   const scalars = new Set<string>();
   const { map, ...rest } = await readTensors(
     tf.tidy(() => {
-      const at = layerGradient(input.net, input.image, layer, input.target);
+      const at = layerGradient(input.net, input.image, layer, input.target, activation);
       shape = at.activation.shape;
       const { weights, extras = {} } = weigh(at);
       Object.entries(extras).forEach(([k, t]) => t.rank === 0 && scalars.add(k));

@@ -2,7 +2,9 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { tf, type Tensor } from '../../../src/core/tf';
 import { cam } from '../../../src/core/attribution/cam';
 import { counterfactualGradCam, gradCam } from '../../../src/core/attribution/grad-cam';
+import { guidedBackprop } from '../../../src/core/attribution/guided-backprop';
 import { guidedGradCam } from '../../../src/core/attribution/guided-grad-cam';
+import { upsampleMap } from '../../../src/core/attribution/maps';
 import { gradCamPlusPlus, plusPlusAlpha, plusPlusWeights } from '../../../src/core/attribution/grad-cam-plus-plus';
 import { gradCamPlusPlusReference } from '../../../src/core/attribution/grad-cam-plus-plus-reference';
 import { scoreFromLayer, weightedCam } from '../../../src/core/attribution/pipeline';
@@ -57,6 +59,21 @@ describe.each(NODE_BACKENDS)('class activation maps on %s', (backend) => {
     expect([map.width, map.height]).toEqual([4, 4]);
     image.dispose();
     done();
+  });
+
+  it('guided Grad-CAM, one forward pass for both maps, is exactly guided backprop times upsampled Grad-CAM', async () => {
+    const net = twoConvNet();
+    const image = randomImage(net);
+    for (const layer of [undefined, net.convLayers[0]]) {
+      const input = { net, image, target: { kind: 'class', index: 2 } as Target, ...(layer ? { layer } : {}) };
+      const [combined, guided, coarse] = [await guidedGradCam(input), await guidedBackprop(input), await gradCam(input)];
+      const { data: l } = await upsampleMap(coarse, guided.width, guided.height);
+      expect(combined.data).toEqual(guided.data.map((v, i) => v * l[i]!));
+      expect(combined.extras).toEqual(coarse.extras);
+    }
+    await expect(expectNoLeak(() => guidedGradCam({ net, image, target: { kind: 'neuron', layer: net.convLayers[0]!, channel: 0 }, layer: net.convLayers[1]! }))).rejects.toThrow(/comes before/);
+    image.dispose();
+    net.dispose();
   });
 
   it('CAM equals Grad-CAM on the pooled layer up to the positive factor Z = H·W, ReLU included', async () => {
