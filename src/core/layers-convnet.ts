@@ -5,7 +5,10 @@
  * runs it (`nodesByDepth`), so branches and merges (Add, Concatenate) work. On
  * the way, every ReLU is replaced by `reluWithRule(rule)`: ReLU layers,
  * Activation('relu') layers, and the relu fused into a Conv2D or Dense layer
- * (the layer then runs linearly and the ReLU follows). A softmax or sigmoid at
+ * (the layer then runs linearly and the ReLU follows). A Conv2D and its ReLU
+ * (its own, or a ReLU layer that alone reads it) run as one kernel with the
+ * rule's gradient (conv-relu.ts) unless the convolution's own output is
+ * captured. A softmax or sigmoid at
  * the output is left out, so the output is the logits. Other activations
  * (ReLU6, ELU, …) run unchanged and are listed in the notes.
  *
