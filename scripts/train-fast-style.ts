@@ -6,17 +6,21 @@
  *
  * Each term is relative: a layer's style loss E_l (src/core/style/losses.ts) is divided by E_l of an
  * all-zero feature map, Σ Â² / 4N², and the content loss by the mean square of the content features,
- * so both are about 1 when the output has nothing of the target and the weights need no tuning per
- * style or layer.
+ * so both are about 1 when the output has nothing of the target. That unit still differs widely between
+ * styles: a network of several styles weighs style s by λ^s = λ_s / ℓ̄^s, ℓ̄^s the style's term for the
+ * content crops as they are (src/core/fast-style/style-weights.ts), so no style outweighs the others.
  *
- *   npm run train -- fast-style-cin | fast-style-in | fast-style-bn  [--steps N] [--minutes M] [--resume] [--style-weight W]
+ *   npm run train -- fast-style-cin | fast-style-in | fast-style-bn  [--steps N] [--minutes M] [--resume] [--style-weight W] [--out DIR]
  *
  * Content: random 64×64 crops (and mirror images) of the gallery's photographs, all CC0 or public
  * domain (public/images/gallery.json), except the held-out astronaut on which the card reports the
- * final losses. Writes public/models/<id>/{model.json, weights.bin, card.json}, checkpointed every
- * 100 steps. Seeded; stops at `--steps` or after `--minutes`, whichever comes first.
+ * final losses. Writes public/models/<id>/{model.json, weights.bin, card.json, samples.png}, checkpointed
+ * every 100 steps (`--out DIR` writes a trial run there instead). Seeded; stops at `--steps` or after
+ * `--minutes`, whichever comes first.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import { encodePng } from './lib/png';
+import { testScene } from '../src/core/data/scenes';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { LayersModel } from '@tensorflow/tfjs-layers';
@@ -28,6 +32,7 @@ import { type GramTarget, gramTargets } from '../src/core/style/gram';
 import { layerStyleLoss } from '../src/core/style/losses';
 import { totalVariationOf } from '../src/core/optvis/objectives';
 import { buildTransformer, TRANSFORMER_DEFAULTS, type NormKind } from '../src/core/fast-style/transformer';
+import { perStyleWeights, styleScale } from '../src/core/fast-style/style-weights';
 import type { Tensor, Tensor2D, Tensor4D } from '../src/core/tf';
 import type { Variable } from '@tensorflow/tfjs-core';
 
@@ -41,11 +46,23 @@ interface FastStyleRecipe {
   steps: number;
   minutes: number;
   batchSize: number;
+  /**
+   * Several styles: λ_s in units of each style's own scale, λ^s = λ_s / ℓ̄^s (src/core/fast-style/style-weights.ts).
+   * Absent (one style), λ_s is LOSS.style in the layer-relative units of every term.
+   */
+  perStyleWeight?: number;
 }
+
+/**
+ * λ_s of the three-style network in units of each style's scale ℓ̄^s. It is LOSS.style · ℓ̄^wood = 4 × 3.385, so
+ * wood keeps the weight 4 it has in fast-style-in and fast-style-bn, and brick (ℓ̄ = 2.459) and the galaxies
+ * (ℓ̄ = 1318) get the same trade-off in their own scales.
+ */
+const PER_STYLE_WEIGHT = 13.5;
 
 /** The shipped networks. The BN/IN pair differ only in their normalisation. */
 export const FAST_STYLE_RECIPES: Record<string, FastStyleRecipe> = {
-  'fast-style-cin': { title: 'Fast style transfer, three styles (conditional instance norm)', norm: 'conditional', styles: ['wood', 'stars', 'brick'], steps: 500, minutes: 20, batchSize: 6 },
+  'fast-style-cin': { title: 'Fast style transfer, three styles (conditional instance norm)', norm: 'conditional', styles: ['wood', 'stars', 'brick'], steps: 500, minutes: 45, batchSize: 6, perStyleWeight: PER_STYLE_WEIGHT },
   'fast-style-in': { title: 'Fast style transfer, wood (instance norm)', norm: 'instance', styles: ['wood'], steps: 300, minutes: 9, batchSize: 4 },
   'fast-style-bn': { title: 'Fast style transfer, wood (batch norm)', norm: 'batch', styles: ['wood'], steps: 300, minutes: 9, batchSize: 4 },
 };
@@ -55,13 +72,13 @@ export const LOSS = { content: 1, style: 4, tv: 2, contentLayer: 'relu2_1', styl
 
 const ROOT = join(import.meta.dirname, '..');
 const PUBLIC = join(ROOT, 'public');
-const HELD_OUT = 'astronaut';
+export const HELD_OUT = 'astronaut';
 const SEED = 1234;
 
-interface Photo { id: string; width: number; height: number; data: Float32Array }
+export interface Photo { id: string; width: number; height: number; data: Float32Array }
 
 /** An image file as floats in [0, 1], RGB, resized so its shorter side is `side` (none: as it is). */
-async function readImage(id: string, file: string, side?: number): Promise<Photo> {
+export async function readImage(id: string, file: string, side?: number): Promise<Photo> {
   let img = sharp(join(PUBLIC, 'images', file)).toColourspace('srgb').removeAlpha();
   if (side) img = img.resize({ width: side, height: side, fit: 'outside' });
   const { data, info } = await img.raw().toBuffer({ resolveWithObject: true });
@@ -69,7 +86,7 @@ async function readImage(id: string, file: string, side?: number): Promise<Photo
 }
 
 /** A random crop of `size`, mirrored half the time. */
-function crop(photo: Photo, size: number, rng: () => number): Float32Array {
+export function crop(photo: Photo, size: number, rng: () => number): Float32Array {
   const out = new Float32Array(size * size * 3);
   const x0 = Math.floor(rng() * (photo.width - size + 1));
   const y0 = Math.floor(rng() * (photo.height - size + 1));
@@ -87,11 +104,11 @@ function crop(photo: Photo, size: number, rng: () => number): Float32Array {
 /** Σ Â² / 4N² of each target: its layer loss against an all-zero feature map, the style term's unit. */
 const styleUnit = (g: GramTarget) => g.data.reduce((s, v) => s + v * v, 0) / (4 * g.channels * g.channels);
 
-/** λ_s of this run: LOSS.style unless `--style-weight` says (a resumed run that trades style for content). */
-let styleWeight: number = LOSS.style;
-
-/** The loss terms of a batch, each a scalar (summed over images, divided by the batch). Synchronous. */
-function losses(net: ReturnType<typeof featureNet>, output: Tensor4D, content: Tensor4D, styleOf: number[], targets: GramTarget[][]) {
+/**
+ * The loss terms of a batch, each a scalar (summed over images, divided by the batch); `style` is unweighted,
+ * `total` weighs image i's style term by styleWeights[styleOf[i]]. Synchronous.
+ */
+export function losses(net: ReturnType<typeof featureNet>, output: Tensor4D, content: Tensor4D, styleOf: number[], targets: GramTarget[][], styleWeights: readonly number[]) {
   const layers = [...new Set<string>([LOSS.contentLayer, ...LOSS.styleLayers])];
   const out = net.forward(output, { capture: layers }).activations;
   // The content features depend on no variable, so no gradient flows into them.
@@ -99,40 +116,55 @@ function losses(net: ReturnType<typeof featureNet>, output: Tensor4D, content: T
   const n = output.shape[0];
   const contentTerm = tf.div(tf.mean(tf.squaredDifference(out[LOSS.contentLayer]!, ref)), tf.add(tf.mean(tf.square(ref)), 1e-8)) as Scalar;
   let styleTerm = tf.scalar(0) as Scalar;
+  let weightedStyle = tf.scalar(0) as Scalar;
+  // Each image's own style term (divided by the batch), for the per-style curves.
+  const ofImage: Scalar[] = [];
   for (let i = 0; i < n; i++) {
+    ofImage.push(tf.scalar(0));
     for (const [l, layer] of LOSS.styleLayers.entries()) {
-      const a = out[layer]! as Tensor4D;
       const target = targets[styleOf[i]!]![l]!;
-      const f = tf.slice(a, [i, 0, 0, 0], [1, -1, -1, -1]);
-      styleTerm = tf.add(styleTerm, tf.div(layerStyleLoss(f, target), styleUnit(target) * n)) as Scalar;
+      const f = tf.slice(out[layer]! as Tensor4D, [i, 0, 0, 0], [1, -1, -1, -1]);
+      const term = tf.div(layerStyleLoss(f, target), styleUnit(target) * n) as Scalar;
+      styleTerm = tf.add(styleTerm, term) as Scalar;
+      weightedStyle = tf.add(weightedStyle, tf.mul(term, styleWeights[styleOf[i]!]!)) as Scalar;
+      ofImage[i] = tf.add(ofImage[i]!, term) as Scalar;
     }
   }
   const [, h, w] = output.shape;
   const tvTerm = tf.div(totalVariationOf(output, 2, [0, 1]), n * h * w) as Scalar;
-  const total = tf.addN([tf.mul(contentTerm, LOSS.content), tf.mul(styleTerm, styleWeight), tf.mul(tvTerm, LOSS.tv)]) as Scalar;
-  return { total, content: contentTerm, style: styleTerm, tv: tvTerm };
+  const total = tf.addN([tf.mul(contentTerm, LOSS.content), weightedStyle, tf.mul(tvTerm, LOSS.tv)]) as Scalar;
+  return { total, content: contentTerm, style: styleTerm, tv: tvTerm, ofImage };
 }
 
-function oneHot(styleOf: number[], styles: number): Tensor2D {
+/**
+ * The content term of features with each channel's mean over positions taken out, output and photograph
+ * alike: 0 when the output's features vary over the picture as the photograph's do, about 1 when they are
+ * flat. A measurement, not trained: a flat picture of the right colour keeps much of the plain content term.
+ */
+export function structureTerm(net: ReturnType<typeof featureNet>, output: Tensor4D, content: Tensor4D): Scalar {
+  return tf.tidy(() => {
+    const centred = (x: Tensor4D) => {
+      const f = net.forward(x, { capture: [LOSS.contentLayer] }).activations[LOSS.contentLayer]!;
+      return tf.sub(f, tf.mean(f, [1, 2], true));
+    };
+    const p = centred(content);
+    return tf.div(tf.mean(tf.squaredDifference(centred(output), p)), tf.add(tf.mean(tf.square(p)), 1e-8)) as Scalar;
+  });
+}
+
+export function oneHot(styleOf: number[], styles: number): Tensor2D {
   return tf.tidy(() => tf.oneHot(tf.tensor1d(styleOf, 'int32'), styles).toFloat() as Tensor2D);
 }
 
-function run(model: LayersModel, x: Tensor4D, w: Tensor2D | null, training: boolean): Tensor4D {
+export function run(model: LayersModel, x: Tensor4D, w: Tensor2D | null, training: boolean): Tensor4D {
   return model.apply(w ? [x, w] : x, { training }) as Tensor4D;
 }
 
-/** Trains `id`; argv holds the flags after it. */
-export async function trainFastStyle(id: string, argv: string[]): Promise<void> {
-  const recipe = FAST_STYLE_RECIPES[id];
-  if (!recipe) throw new Error(`unknown fast-style model '${id}'; one of ${Object.keys(FAST_STYLE_RECIPES).join(', ')}`);
-  const flag = (name: string) => {
-    const i = argv.indexOf(`--${name}`);
-    return i >= 0 ? Number(argv[i + 1]) : undefined;
-  };
-  const steps = flag('steps') ?? recipe.steps;
-  styleWeight = flag('style-weight') ?? LOSS.style;
-  const minutes = flag('minutes') ?? recipe.minutes;
-  const gallery = JSON.parse(readFileSync(join(PUBLIC, 'images', 'gallery.json'), 'utf8')).images as { id: string; file: string; kind: string; title: string; licence: string; source: string; author: string }[];
+interface GalleryEntry { id: string; file: string; kind: string; title: string; licence: string; source: string; author: string }
+
+/** What training and its measurements share: the training photographs, the feature network and each style's targets. */
+export async function prepare(recipe: FastStyleRecipe) {
+  const gallery = JSON.parse(readFileSync(join(PUBLIC, 'images', 'gallery.json'), 'utf8')).images as GalleryEntry[];
   const photos = await Promise.all(gallery.filter((g) => g.kind === 'photo' && g.id !== HELD_OUT).map((g) => readImage(g.id, g.file, 160)));
   const featureModel = await tfl.loadLayersModel(fileLoadHandler(join(PUBLIC, 'models', 'texture-features')));
   featureModel.trainable = false;
@@ -145,7 +177,90 @@ export async function trainFastStyle(id: string, argv: string[]): Promise<void> 
     targets.push(await gramTargets(net, t, LOSS.styleLayers));
     t.dispose();
   }
-  const dir = join(PUBLIC, 'models', id);
+  return { photos, net, styleInfo, targets };
+}
+
+/** Four significant digits. */
+const round = (v: number) => Number(v.toPrecision(4));
+
+/** Style weights for a measurement, where only the unweighted terms are read. */
+const ONES = [1, 1, 1, 1];
+
+/** Content crops on which each style's scale ℓ̄^s is measured (their own seed: the training crops stay as they were). */
+const SCALE_CROPS = 48;
+
+/** Each style's term for SCALE_CROPS training crops taken as they are (one list per style): the copies' losses of style-weights.ts. */
+export function copyStyleLosses(net: ReturnType<typeof featureNet>, photos: Photo[], targets: GramTarget[][]): number[][] {
+  const rng = mulberry32(SEED + 1);
+  const crops = Array.from({ length: SCALE_CROPS }, () => crop(photos[Math.floor(rng() * photos.length)]!, LOSS.crop, rng));
+  return targets.map((_, s) => crops.map((c) => tf.tidy(() => {
+    const x = tf.tensor4d(c, [1, LOSS.crop, LOSS.crop, 3]);
+    return losses(net, x, x, [s], targets, ONES).style.dataSync()[0]!;
+  })));
+}
+
+/** Content no network saw: the held-out astronaut at 128 pixels and four test scenes (src/core/data/scenes.ts, 64 pixels). */
+export async function heldOutImages(): Promise<Photo[]> {
+  const astronaut = await readImage(HELD_OUT, 'astronaut.jpg', 128);
+  return [{ ...astronaut, id: `${HELD_OUT} 128` }, ...[0, 1, 2, 3].map((i) => ({ id: `scene ${i}`, ...testScene(i) }))];
+}
+
+/** Side of a cell of the samples sheet. */
+const CELL = 128;
+
+/** Nearest-neighbour resize of an RGB float image to CELL×CELL bytes. */
+function cell(img: Photo): Uint8Array {
+  const out = new Uint8Array(CELL * CELL * 3);
+  for (let y = 0; y < CELL; y++) {
+    for (let x = 0; x < CELL; x++) {
+      const src = (Math.floor((y * img.height) / CELL) * img.width + Math.floor((x * img.width) / CELL)) * 3;
+      for (let c = 0; c < 3; c++) out[(y * CELL + x) * 3 + c] = Math.round(Math.min(1, Math.max(0, img.data[src + c]!)) * 255);
+    }
+  }
+  return out;
+}
+
+/** A PNG of rows of pictures, each shown at CELL×CELL pixels. */
+export function sampleSheet(rows: Photo[][]): Buffer {
+  const columns = Math.max(...rows.map((r) => r.length));
+  const width = CELL * columns;
+  const sheet = new Uint8Array(width * CELL * rows.length * 3);
+  rows.forEach((row, r) => row.forEach((img, c) => {
+    const px = cell(img);
+    for (let y = 0; y < CELL; y++) sheet.set(px.subarray(y * CELL * 3, (y + 1) * CELL * 3), ((r * CELL + y) * width + c * CELL) * 3);
+  }));
+  return encodePng(width, CELL * rows.length, 3, sheet);
+}
+
+/** The transformer's picture of `img` in style s (any style for a one-style network). */
+export function stylisedImage(model: LayersModel, norm: NormKind, styles: number, s: number, img: Photo): Photo {
+  const data = tf.tidy(() => {
+    const x = tf.tensor4d(img.data, [1, img.height, img.width, 3]);
+    return run(model, x, norm === 'conditional' ? oneHot([s], styles) : null, false).dataSync() as Float32Array;
+  });
+  return { id: img.id, width: img.width, height: img.height, data };
+}
+
+/** Trains `id`; argv holds the flags after it. */
+export async function trainFastStyle(id: string, argv: string[]): Promise<void> {
+  const recipe = FAST_STYLE_RECIPES[id];
+  if (!recipe) throw new Error(`unknown fast-style model '${id}'; one of ${Object.keys(FAST_STYLE_RECIPES).join(', ')}`);
+  const flag = (name: string) => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? Number(argv[i + 1]) : undefined;
+  };
+  const steps = flag('steps') ?? recipe.steps;
+  // λ_s: the recipe's unless `--style-weight` says (a resumed run that trades style for content).
+  const styleWeight = flag('style-weight') ?? recipe.perStyleWeight ?? LOSS.style;
+  const minutes = flag('minutes') ?? recipe.minutes;
+  const { photos, net, styleInfo, targets } = await prepare(recipe);
+  const copies = recipe.perStyleWeight ? copyStyleLosses(net, photos, targets) : null;
+  const scales = copies?.map(styleScale);
+  const styleWeights = copies ? perStyleWeights(styleWeight, copies) : [styleWeight];
+  if (scales) console.log(`${id} style scales ${JSON.stringify(scales)}, weights ${JSON.stringify(styleWeights)}`);
+  // --out writes a trial run elsewhere than public/models/<id>/.
+  const out = argv.indexOf('--out');
+  const dir = out >= 0 ? argv[out + 1]! : join(PUBLIC, 'models', id);
   // --resume continues the saved network and its step count (with fresh Adam moments) for another time budget.
   const previous = argv.includes('--resume') ? JSON.parse(readFileSync(join(dir, 'card.json'), 'utf8')) : null;
   const model = previous ? await tfl.loadLayersModel(fileLoadHandler(dir)) : buildTransformer({ norm: recipe.norm, styles: recipe.styles.length });
@@ -154,15 +269,19 @@ export async function trainFastStyle(id: string, argv: string[]): Promise<void> 
   const optimizer = tf.train.adam(LOSS.learningRate);
   const rng = mulberry32(SEED);
   const S = recipe.styles.length;
-  const curve: { step: number; total: number; content: number; style: number; tv: number; seconds: number }[] = previous?.training.lossCurve ?? [];
+  const curve: { step: number; total: number; content: number; style: number; tv: number; seconds: number; styleByStyle?: Record<string, number> }[] = previous?.training.lossCurve ?? [];
   const earlierSeconds: number = previous?.training.seconds ?? 0;
   const commands: string[] = previous ? [previous.training.command] : [];
   const t0 = Date.now();
   let step: number = previous?.training.steps ?? 0;
   let sums = { total: 0, content: 0, style: 0, tv: 0, n: 0 };
+  // Several styles: each style's mean term over the images that had it since the last point.
+  let byStyle = recipe.styles.map(() => ({ sum: 0, n: 0 }));
+  const held = await heldOutImages();
   const save = async (final: boolean) => {
     await model.save(fileSaveHandler(dir));
-    const evaluation = await evaluate(model, net, targets, recipe);
+    writeFileSync(join(dir, 'samples.png'), sampleSheet(held.map((img) => [img, ...recipe.styles.map((_, s) => stylisedImage(model, recipe.norm, S, s, img))])));
+    const evaluation = await evaluate(model, net, targets, recipe, held);
     const card = {
       id,
       title: recipe.title,
@@ -187,6 +306,12 @@ export async function trainFastStyle(id: string, argv: string[]): Promise<void> 
         styleLayers: LOSS.styleLayers,
         weights: { content: LOSS.content, style: styleWeight, tv: LOSS.tv },
         ...(previous ? { earlierWeights: previous.loss.weights } : {}),
+        ...(scales ? {
+          perStyle: {
+            rule: `λ^s = λ_s / ℓ̄^s (src/core/fast-style/style-weights.ts): ℓ̄^s is style s's term for ${SCALE_CROPS} training crops taken as they are (seed ${SEED + 1}), so each style's weighted term is λ_s = ${styleWeight} for a copy of the input`,
+            styles: recipe.styles.map((style, s) => ({ style, scale: round(scales[s]!), weight: round(styleWeights[s]!) })),
+          },
+        } : {}),
         definition: 'content: mean (F − P)² / mean P²; style: Σ_l E_l / (Σ Â² / 4N²), E_l of src/core/style/losses.ts; tv: squared differences of neighbours per pixel',
       },
       training: {
@@ -205,6 +330,7 @@ export async function trainFastStyle(id: string, argv: string[]): Promise<void> 
         // Not `curve`: that name holds a classifier's accuracy per epoch on the model page.
         lossCurve: curve,
       },
+      samples: `samples.png: one row per held-out picture (${held.map((h) => h.id).join(', ')}), the picture then its stylisation in ${recipe.styles.join(', ')}, each shown at ${CELL}×${CELL}`,
       evaluation,
     };
     writeFileSync(join(dir, 'card.json'), JSON.stringify(card, null, 1));
@@ -218,17 +344,25 @@ export async function trainFastStyle(id: string, argv: string[]): Promise<void> 
     const w = recipe.norm === 'conditional' ? oneHot(styleOf, S) : null;
     let parts = { content: 0, style: 0, tv: 0 };
     const total = optimizer.minimize(() => {
-      const l = losses(net, run(model, x, w, true), x, styleOf, targets);
+      const l = losses(net, run(model, x, w, true), x, styleOf, targets, styleWeights);
       parts = { content: l.content.dataSync()[0]!, style: l.style.dataSync()[0]!, tv: l.tv.dataSync()[0]! };
+      l.ofImage.forEach((t, i) => {
+        byStyle[styleOf[i]!]!.sum += t.dataSync()[0]! * recipe.batchSize;
+        byStyle[styleOf[i]!]!.n++;
+      });
       return l.total;
     }, true, trainable)!;
     sums = { total: sums.total + total.dataSync()[0]!, content: sums.content + parts.content, style: sums.style + parts.style, tv: sums.tv + parts.tv, n: sums.n + 1 };
     tf.dispose(w ? [x, w, total] : [x, total]);
     step++;
     if (step % 20 === 0) {
-      const point = { step, total: sums.total / sums.n, content: sums.content / sums.n, style: sums.style / sums.n, tv: sums.tv / sums.n, seconds: Math.round(earlierSeconds + (Date.now() - t0) / 1000) };
+      const point = {
+        step, total: sums.total / sums.n, content: sums.content / sums.n, style: sums.style / sums.n, tv: sums.tv / sums.n, seconds: Math.round(earlierSeconds + (Date.now() - t0) / 1000),
+        ...(S > 1 ? { styleByStyle: Object.fromEntries(recipe.styles.map((st, s) => [st, byStyle[s]!.sum / byStyle[s]!.n])) } : {}),
+      };
       curve.push(point);
       sums = { total: 0, content: 0, style: 0, tv: 0, n: 0 };
+      byStyle = recipe.styles.map(() => ({ sum: 0, n: 0 }));
       console.log(`${id} step ${step}`, JSON.stringify(point), `tensors ${tf.memory().numTensors}`);
     }
     if (step % 100 === 0) await save(false);
@@ -240,18 +374,31 @@ export async function trainFastStyle(id: string, argv: string[]): Promise<void> 
 }
 
 /**
- * Final losses on the held-out photograph at 128×128, per style, beside the same terms of the photograph
- * itself (what the network would score by copying its input).
+ * Final losses per style on the held-out photograph at 128×128, beside the same terms of the photograph
+ * itself (what the network would score by copying its input), and their means over the four test scenes.
  */
-async function evaluate(model: LayersModel, net: ReturnType<typeof featureNet>, targets: GramTarget[][], recipe: FastStyleRecipe) {
-  const photo = await readImage(HELD_OUT, 'astronaut.jpg', 128);
-  return recipe.styles.map((style, s) => tf.tidy(() => {
-    const x = tf.tensor4d(photo.data, [1, photo.height, photo.width, 3]);
-    const w = recipe.norm === 'conditional' ? oneHot([s], recipe.styles.length) : null;
-    const y = run(model, x, w, false);
-    const stylised = losses(net, y, x, [s], targets);
-    const copied = losses(net, x, x, [s], targets);
-    const r = (t: Tensor) => Math.round(t.dataSync()[0]! * 1e4) / 1e4;
-    return { style, image: `${HELD_OUT} (held out), ${photo.width}×${photo.height}`, stylised: { content: r(stylised.content), style: r(stylised.style), tv: r(stylised.tv) }, inputItself: { content: r(copied.content), style: r(copied.style), tv: r(copied.tv) } };
-  }));
+async function evaluate(model: LayersModel, net: ReturnType<typeof featureNet>, targets: GramTarget[][], recipe: FastStyleRecipe, held: Photo[]) {
+  const r = (v: number) => Math.round(v * 1e4) / 1e4;
+  return recipe.styles.map((style, s) => {
+    const terms = held.map((img) => tf.tidy(() => {
+      const x = tf.tensor4d(img.data, [1, img.height, img.width, 3]);
+      const w = recipe.norm === 'conditional' ? oneHot([s], recipe.styles.length) : null;
+      const y = run(model, x, w, false);
+      const stylised = losses(net, y, x, [s], targets, ONES);
+      const copied = losses(net, x, x, [s], targets, ONES);
+      const v = (t: Tensor) => t.dataSync()[0]!;
+      return {
+        stylised: { content: v(stylised.content), structure: v(structureTerm(net, y, x)), style: v(stylised.style), styleOfCopy: v(stylised.style) / v(copied.style), tv: v(stylised.tv) },
+        inputItself: { content: v(copied.content), style: v(copied.style), tv: v(copied.tv) },
+      };
+    }));
+    const rounded = (o: Record<string, number>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, r(v)]));
+    const scenes = terms.slice(1).map((t) => t.stylised);
+    const mean = Object.fromEntries(Object.keys(scenes[0]!).map((k) => [k, scenes.reduce((a, t) => a + t[k as keyof typeof t], 0) / scenes.length]));
+    return {
+      style, image: `${held[0]!.id.replace(' 128', '')} (held out), 128×128`,
+      stylised: rounded(terms[0]!.stylised), inputItself: rounded(terms[0]!.inputItself),
+      testScenes: { images: held.slice(1).map((h) => h.id).join(', '), meanStylised: rounded(mean) },
+    };
+  });
 }

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
+import sharp from 'sharp';
 import { tf, type Tensor4D } from '../../../src/core/tf';
 import { buildTransformer } from '../../../src/core/fast-style/transformer';
 import { applyTransformer, blendWeights, checkStyliseSize, fastStyleNet, FAST_STYLE_MODELS, loadFastStyle } from '../../../src/core/fast-style/stylise';
@@ -14,8 +15,11 @@ import { buildTextureFeatures } from '../../../src/core/models/architectures';
 import { featureNet } from '../../../src/core/style/feature-net';
 import { gramTargets } from '../../../src/core/style/gram';
 import { layerStyleLoss } from '../../../src/core/style/losses';
+import { edgeCorrelation } from '../../../scripts/lib/edge-correlation';
 
 const PUBLIC = join(import.meta.dirname, '..', '..', '..', 'public');
+/** Least edge correlation of a stylised photograph with the photograph (scripts/lib/edge-correlation.ts). */
+const MIN_EDGE_CORRELATION = 0.1;
 
 function picture(width: number, height: number, seed: number): RasterImage {
   const rand = seededRandom(seed);
@@ -142,6 +146,23 @@ describe.each(NODE_BACKENDS)('the shipped networks on %s', (backend) => {
       expect(after, `${id}, ${style.id}: ${after} vs ${before}`).toBeLessThan(before / 2);
     }
     features.dispose();
+    net.dispose();
+    // Three styles' Gram targets and 128-pixel losses on the CPU backend take over a minute on a busy machine.
+  }, 180_000);
+
+  it.each(shipped)('%s keeps the shapes of the held-out photograph in every style', async (id) => {
+    // The edges of the stylised photograph lie where the photograph's do. fast-style-cin before each style
+    // was weighed by its own scale: −0.07 to 0.03, a flat picture of each style's colours
+    // (content/models/fast-style-cin.md).
+    const net = await loadFastStyle(id, fileUrl(PUBLIC), { fetch: nodeFetch });
+    const { data } = await sharp(join(PUBLIC, 'images', 'astronaut.jpg')).removeAlpha().resize(128, 128).raw().toBuffer({ resolveWithObject: true });
+    const photo = { width: 128, height: 128, channels: 3 as const, data: Float32Array.from(data) };
+    const input = { width: 128, height: 128, data: Float32Array.from(data, (v) => v / 255) };
+    for (const [s, style] of net.styles.entries()) {
+      const out = await net.stylise(photo, net.styles.map((_, i) => (i === s ? 1 : 0)), 128);
+      const rgb = Float32Array.from({ length: 128 * 128 * 3 }, (_, i) => out.image.data[Math.floor(i / 3) * 4 + (i % 3)]! / 255);
+      expect(edgeCorrelation(input, { width: 128, height: 128, data: rgb }), `${id}, ${style.id}`).toBeGreaterThan(MIN_EDGE_CORRELATION);
+    }
     net.dispose();
   });
 
