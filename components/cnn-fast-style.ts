@@ -75,6 +75,10 @@ export class CnnFastStyle extends LitElement {
         border-radius: 4px;
         background: var(--_border);
       }
+      .loss-weights {
+        font-size: 0.875rem;
+        margin: 0.5rem 0 0;
+      }
       figcaption {
         font-size: 0.875rem;
         margin-top: 0.35rem;
@@ -289,6 +293,14 @@ export class CnnFastStyle extends LitElement {
     });
   }
 
+  /** The weight each style's loss had in training, where the card gives them: why a dark style keeps the photograph. */
+  private renderLossWeights() {
+    const cin = this.nets.find((n) => n.norm === 'conditional');
+    if (this.settings.mode !== 'blend' || !cin || !cin.styles.every((st) => st.lossWeight)) return nothing;
+    const weights = cin.styles.map((st) => `${st.title} ${st.lossWeight!.toPrecision(3)}`).join(', ');
+    return html`<p class="loss-weights">Trained with each style's loss weighed by its own scale (λ<sup>s</sup>): ${weights}.</p>`;
+  }
+
   private caption(s: Shown) {
     const net = this.nets.find((n) => n.id === s.id);
     const styles = net?.norm === 'conditional'
@@ -315,6 +327,7 @@ export class CnnFastStyle extends LitElement {
           ? html`<button type="button" @click=${() => this.stopCamera()}>Stop the live camera</button>`
           : html`<button type="button" @click=${() => this.startCamera()}>Live camera</button>`}
       </div>
+      ${this.renderLossWeights()}
       <video muted playsinline aria-hidden="true"></video>
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
       <p class="status" role="status" data-state=${this.shown.length ? 'done' : 'pending'} data-live=${String(this.live)} data-frames=${this.frames}>${this.status}</p>

@@ -26,6 +26,8 @@ test('fast style: stylises the default picture, the blend sliders change it and 
   await expect(figure.locator('.status')).toContainText(/stylised at 256×256: Conditional instance norm \d+ ms per frame/);
   await expect(result).toHaveAttribute('data-weights', '1.00,0.00,0.00');
   await expect(result.getByRole('img', { name: /Wood grain 100%, .* 256×256 pixels in \d+ ms; mean colour RGB/ })).toBeVisible();
+  // The card's per-style loss weights: the dark galaxies' is hundreds of times smaller.
+  await expect(figure.locator('.loss-weights')).toHaveText(/weighed by its own scale \(λs\): Wood grain 3\.99, Galaxies \(Hubble\) 0\.0102, Brick wall 5\.49\./);
   const before = await result.getAttribute('data-mean');
 
   // Half wood, half stars: a new picture, and the blend in the URL.

@@ -25,8 +25,11 @@ export interface FastStyleMeta {
   id: string;
   title: string;
   norm: NormKind;
-  /** Style ids and titles, in the order of the style weights. */
-  styles: readonly { id: string; title: string }[];
+  /**
+   * Style ids and titles, in the order of the style weights; for a network trained with per-style weights
+   * (style-weights.ts), `lossWeight` is the weight λ^s its style term had in training (card `loss.perStyle`).
+   */
+  styles: readonly { id: string; title: string; lossWeight?: number }[];
 }
 
 /** One stylised picture and what it took. */
@@ -109,5 +112,10 @@ export async function loadFastStyle(id: string, baseUrl: string, options: { fetc
   const buffers = await Promise.all((group.paths as string[]).map(get));
   const weightData = tf.io.CompositeArrayBuffer.join(buffers);
   const model = await tfl.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs: group.weights, weightData }));
-  return fastStyleNet(model, { id, title: String(card.title ?? id), norm: card.norm, styles: card.styles.map((s: { id: string; title?: string }) => ({ id: s.id, title: s.title ?? s.id })) });
+  const lossWeights = new Map<string, unknown>((card.loss?.perStyle?.styles ?? []).map((p: { style: string; weight: unknown }) => [p.style, p.weight]));
+  const styles = card.styles.map((s: { id: string; title?: string }) => {
+    const w = lossWeights.get(s.id);
+    return { id: s.id, title: s.title ?? s.id, ...(typeof w === 'number' && Number.isFinite(w) && w > 0 ? { lossWeight: w } : {}) };
+  });
+  return fastStyleNet(model, { id, title: String(card.title ?? id), norm: card.norm, styles });
 }

@@ -102,6 +102,10 @@ describe.each(NODE_BACKENDS)('the shipped networks on %s', (backend) => {
     const before = tf.memory().numTensors;
     const net = await loadFastStyle(id, fileUrl(PUBLIC), { fetch: nodeFetch });
     expect(net.styles.length).toBeGreaterThan(0);
+    // The three-style network carries each style's training weight from its card; the others have one style and none.
+    const card = JSON.parse(readFileSync(join(PUBLIC, 'models', id, 'card.json'), 'utf8'));
+    expect(net.styles.map((s) => s.lossWeight)).toEqual(card.styles.map((s: { id: string }) => card.loss.perStyle?.styles.find((p: { style: string }) => p.style === s.id)?.weight));
+    if (id === 'fast-style-cin') expect(net.styles.every((s) => (s.lossWeight ?? 0) > 0)).toBe(true);
     const image = picture(64, 64, 3);
     const outputs: Uint8ClampedArray[] = [];
     for (let s = 0; s < net.styles.length; s++) {
