@@ -19,7 +19,9 @@ import { withPngText } from '../src/core/png-text';
 import { OPTVIS_TECHNIQUES, type OptvisControl, type OptvisTechnique, type Settings, validSettings } from '../src/core/optvis/registry';
 import { datasetFor, testImageSet } from '../src/browser/test-set';
 import { assetUrl } from '../src/browser/assets';
-import { GENERATOR_FOR_MODEL, type Generator, NO_GENERATOR, loadGenerator } from '../src/core/optvis/generator';
+import { type Generator, type GeneratorCard, generatorForNetwork, loadGenerator, noGenerator } from '../src/core/optvis/generator';
+import { bookGeneratorCards } from '../src/browser/generators';
+import { PROJECT_MODELS } from '../src/core/model-loader';
 import { PauseControl, type RenderedImage, SNAPSHOT_EVERY } from '../src/core/optvis/render';
 import { type FieldCheck, checkUrlFields, intIn, numberIn, oneOf, readUrlState, rejectUrlState, writeUrlState } from '../src/browser/url-state';
 import { sampleTensor, workbench } from '../src/browser/workbench';
@@ -82,6 +84,9 @@ export class CnnOptvis extends LitElement {
         font-size: 0.875rem;
         min-height: 1.3rem;
       }
+      .generator {
+        font-size: 0.875rem;
+      }
       svg {
         width: 100%;
         max-width: 26rem;
@@ -117,6 +122,8 @@ export class CnnOptvis extends LitElement {
   @state() private msPerStep = 0;
   /** What the run reached, in sentences (techniques that compare two results). */
   @state() private reached: string[] = [];
+  /** The generators' cards, for a technique that searches a generator's code (null until read). */
+  @state() private generatorCards: GeneratorCard[] | null = null;
 
   private readonly runs = new RunSlot();
   private readonly pauseControl = new PauseControl();
@@ -144,6 +151,12 @@ export class CnnOptvis extends LitElement {
       rejectUrlState(this.id, `The link's settings for ${WHAT} were not understood, so it starts from its defaults.`);
       this.saved = undefined;
     }
+    if (this.spec?.needsGenerator) {
+      bookGeneratorCards().then(
+        (cards) => void (this.generatorCards = cards),
+        (err) => void (this.error = errorMessage(err)),
+      );
+    }
     void this.prepare();
   }
 
@@ -154,12 +167,14 @@ export class CnnOptvis extends LitElement {
     super.disconnectedCallback();
   }
 
-  /** The generator trained on `net`'s data (null where the book has none), loaded once per network. */
+  /** The generator whose card names `net` (null where the book has none), loaded once per network. */
   private generatorFor(net: ConvNet): Promise<Generator | null> {
     if (this.generator?.net !== net) {
       this.releaseGenerator();
-      const id = GENERATOR_FOR_MODEL[net.id];
-      const promise = id ? loadGenerator(assetUrl(`models/${id}/model.json`), id) : Promise.resolve(null);
+      const promise = bookGeneratorCards().then((cards) => {
+        const card = generatorForNetwork(cards, net.id);
+        return card ? loadGenerator(assetUrl(`models/${card.id}/model.json`), card.id) : null;
+      });
       this.generator = { net, promise };
       // A failed download is tried again on the next run.
       promise.catch(() => {
@@ -494,6 +509,19 @@ export class CnnOptvis extends LitElement {
       : nothing}`;
   }
 
+  /** Which generator the code belongs to, from its card; or, for a network none serves, those that have one. */
+  private renderGenerator(net: ConvNet) {
+    const cards = this.generatorCards;
+    if (!cards) return nothing;
+    const card = generatorForNetwork(cards, net.id);
+    if (card) return html`<p class="generator" data-testid="generator">Generator: ${card.id}, ${card.title}.</p>`;
+    const title = (id: string) => PROJECT_MODELS.find((m) => m.id === id)?.title ?? id;
+    return html`<p data-testid="no-generator">
+      ${noGenerator(net, cards)}
+      ${cards.flatMap((c) => c.classifiers).map((id) => html`<button type="button" @click=${() => void workbench.selectModel(id)}>Use ${title(id)}</button> `)}
+    </p>`;
+  }
+
   override render() {
     const { net, error: loadError } = this.workbench.state;
     const spec = this.spec;
@@ -502,12 +530,7 @@ export class CnnOptvis extends LitElement {
       <cnn-input-bar></cnn-input-bar>
       ${loadError ? html`<p class="error" role="alert">${loadError}</p>` : nothing}
       ${net && spec && Object.keys(this.settings).length ? this.renderControls(net, spec) : nothing} ${this.renderStatus(spec)}
-      ${net && spec?.needsGenerator && !GENERATOR_FOR_MODEL[net.id]
-        ? html`<p data-testid="no-generator">
-            ${NO_GENERATOR(net)}
-            <button type="button" @click=${() => void workbench.selectModel('fashion-vgg')}>Use the Fashion-MNIST network</button>
-          </p>`
-        : nothing}
+      ${net && spec?.needsGenerator ? this.renderGenerator(net) : nothing}
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
       ${net && spec && Object.keys(this.settings).length ? this.renderResult(net, spec) : nothing}
     </div>`;

@@ -3,7 +3,7 @@
  *
  *   npm run train -- <model-id> [--epochs N] [--train-limit N] [--backend wasm|cpu]
  *   npm run train -- <model-id> --resume --epochs N [--lr X] [--train-size N]
- *   npm run train -- fashion-vae [--epochs N] [--train-limit N]  (scripts/train-generator.ts)
+ *   npm run train -- fashion-vae | scenes-vae [--epochs N] [--train-limit N]  (scripts/train-generator.ts)
  *   npm run train -- fast-style-cin | fast-style-in | fast-style-bn [--steps N] [--minutes M]  (scripts/train-fast-style.ts)
  *
  * Writes public/models/<id>/{model.json, weights.bin, card.json} and, for the
@@ -28,11 +28,13 @@ import { useFastBatchNormGrad } from './lib/fast-batch-norm-grad';
 import { fileLoadHandler, fileSaveHandler } from './lib/fs-io';
 import { fashionMnist, scenes, type Dataset, type Split } from './lib/datasets';
 import { writeTestSubset } from './lib/sprites';
+import { cardData, cosineRate, imageBatch, inOrder, setLearningRate, shuffled } from './lib/training';
 import { mulberry32 } from '../src/core/random';
 import {
   buildFashionVgg, buildScenesCnn, buildTextureFeatures, DEFAULT_SEED, foldBatchNorm, isModelId,
   type BuildOptions, type ModelId,
 } from '../src/core/models/architectures';
+import { isGeneratorId } from '../src/core/optvis/generator';
 
 /** How each classifier is trained. Epochs sized from measured throughput to fit about an hour on one core of the 2-core machine. */
 interface Recipe {
@@ -109,35 +111,14 @@ function parseArgs(argv: string[]) {
 
 /** Items [from, from + n) of a split as a float batch in 0..1 and one-hot labels. */
 function batch(split: Split, order: ArrayLike<number>, from: number, n: number, classes: number) {
-  const size = split.shape[0] * split.shape[1] * split.shape[2];
-  const x = new Float32Array(n * size);
-  const y = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    const j = order[from + i]!;
-    const src = split.images.subarray(j * size, (j + 1) * size);
-    for (let k = 0; k < size; k++) x[i * size + k] = src[k]! / 255;
-    y[i] = split.labels[j]!;
-  }
-  return tf.tidy(() => ({
-    x: tf.tensor4d(x, [n, ...split.shape]),
-    y: tf.oneHot(tf.tensor1d(y, 'int32'), classes),
-  }));
-}
-
-/** Fisher–Yates shuffle of 0..n-1 from a seeded PRNG. */
-function shuffled(n: number, rng: () => number): Int32Array {
-  const order = Int32Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rng() * (i + 1));
-    [order[i], order[j]] = [order[j]!, order[i]!];
-  }
-  return order;
+  const labels = Int32Array.from({ length: n }, (_, i) => split.labels[order[from + i]!]!);
+  return tf.tidy(() => ({ x: imageBatch(split, order, from, n), y: tf.oneHot(tf.tensor1d(labels, 'int32'), classes) }));
 }
 
 /** Logits of the first `count` items of a split, batch by batch. */
 function logitsOf(model: LayersModel, split: Split, count: number, classes: number): Float32Array {
   const out = new Float32Array(count * classes);
-  const order = Int32Array.from({ length: count }, (_, i) => i);
+  const order = inOrder(count);
   for (let from = 0; from < count; from += 250) {
     const n = Math.min(250, count - from);
     const { x, y } = batch(split, order, from, n, classes);
@@ -208,8 +189,7 @@ async function train(id: Exclude<ModelId, 'texture-features'>, args: ReturnType<
     let [lossSum, correct, seen] = [0, 0, 0];
     const epochStart = Date.now();
     for (let from = 0; from + recipe.batchSize <= trainCount; from += recipe.batchSize, step++) {
-      const progress = step / steps;
-      (optimizer as unknown as { learningRate: number }).learningRate = learningRate * (0.05 + 0.95 * 0.5 * (1 + Math.cos(Math.PI * progress)));
+      setLearningRate(optimizer, cosineRate(learningRate, step, steps));
       const { x, y } = batch(data.train, order, from, recipe.batchSize, classes);
       let hits = 0;
       const loss = optimizer.minimize(() => {
@@ -251,13 +231,8 @@ async function train(id: Exclude<ModelId, 'texture-features'>, args: ReturnType<
     classes: data.classes,
     output: 'logits (no softmax); softmax cross-entropy applied only in the loss',
     data: {
-      dataset: data.id,
-      description: data.description,
-      licence: data.licence,
-      source: data.source,
-      trainImages: trainCount,
+      ...cardData(data, trainCount),
       testImages: data.test.count,
-      preprocessing: 'pixels / 255 from 8-bit values; no augmentation',
       committedSubset: { path: `public/data/${data.id}/`, count: recipe.subset, accuracy: subset.accuracy },
     },
     training: {
@@ -318,9 +293,9 @@ async function writeTextureFeatures() {
   console.log(`texture-features: ${model.countParams()} params, ${forwardMs.toFixed(1)} ms per 128×128 forward; wrote ${dir}`);
 }
 
-// The generator (a VAE's decoder) has a recipe of its own: scripts/train-generator.ts.
+// The generators (VAE decoders) have recipes of their own: scripts/train-generator.ts.
 const [generatorId, ...generatorFlags] = process.argv.slice(2);
-if (generatorId === 'fashion-vae') {
+if (isGeneratorId(generatorId)) {
   await tf.setBackend('wasm');
   await tf.ready();
   const { trainGenerator } = await import('./train-generator');

@@ -3,7 +3,7 @@
  * 10 steps of one technique with its defaults on one of the book's networks,
  * so milliseconds per step are the median divided by 10 (multifaceted: the
  * search of the test subset for its starts, then 4 facets of 10 steps; the latent technique: 10 steps
- * through the generator's code, on the networks that have one). DeepDream also runs
+ * through the code of the generator trained on the network's data). DeepDream also runs
  * one octave on a 256×256 copy of the scene (the chapter's goal: under 10 s).
  * Each run goes as the figure's does: it reads an image back every
  * SNAPSHOT_EVERY steps and yields to the page between steps, with a pause
@@ -11,7 +11,8 @@
  */
 import { circuit, circuitLayers } from '../core/circuits';
 import { loadProjectModel } from '../core/model-loader';
-import { GENERATOR_FOR_MODEL, loadGenerator } from '../core/optvis/generator';
+import { generatorForNetwork, loadGenerator } from '../core/optvis/generator';
+import { bookGeneratorCards } from './generators';
 import { OPTVIS_TECHNIQUES, type Settings, defaultSettings } from '../core/optvis/registry';
 import { PauseControl, SNAPSHOT_EVERY } from '../core/optvis/render';
 import { tf, type Tensor4D } from '../core/tf';
@@ -44,15 +45,17 @@ function optvisCase(modelId: string, techniqueId: string, label: string, overrid
   };
 }
 
-/** 10 steps through the code of the network's generator (Nguyen et al. 2016), with nothing beside them. */
-function latentCase(modelId: string, generatorId: string): BenchCase {
+/** 10 steps through the code of the generator whose card names the network (Nguyen et al. 2016), with nothing beside them. */
+function latentCase(modelId: string): BenchCase {
   const technique = OPTVIS_TECHNIQUES['latent-class-model']!;
   return {
     id: `${modelId}/optvis-latent-class-model`,
-    description: `${technique.title} (${generatorId}) on ${modelId}: defaults with {"steps":${STEPS},"compare":"none"}`,
+    description: `${technique.title} (the generator of ${modelId}'s data) on ${modelId}: defaults with {"steps":${STEPS},"compare":"none"}`,
     async setup(): Promise<BenchWorkload> {
+      const card = generatorForNetwork(await bookGeneratorCards(), modelId);
+      if (!card) throw new Error(`No generator's card names ${modelId}.`);
       const net = await loadProjectModel(modelId, assetBase());
-      const generator = await loadGenerator(assetUrl(`models/${generatorId}/model.json`), generatorId);
+      const generator = await loadGenerator(assetUrl(`models/${card.id}/model.json`), card.id);
       const settings = { ...defaultSettings(technique, net), steps: STEPS, compare: 'none' };
       return {
         run: () => technique.run(net, { settings, seed: 0, generator: async () => generator, ...figureLoop() }),
@@ -88,7 +91,7 @@ export function optvisBenchCases(models: readonly string[]): BenchCase[] {
       optvisCase(m, 'deep-dream', 'deep-dream', dreamOctave),
       optvisCase(m, 'multifaceted', 'multifaceted', { facets: 4, steps: STEPS }),
       circuitCase(m),
-      ...(GENERATOR_FOR_MODEL[m] ? [latentCase(m, GENERATOR_FOR_MODEL[m])] : []),
+      latentCase(m),
     ]),
     optvisCase('scenes-cnn', 'deep-dream', 'deep-dream-256', { ...dreamOctave, size: '256' }),
   ];

@@ -6,7 +6,7 @@ const CHAPTER = '/chapters/images-by-optimisation/';
 const input = (model: string) => `input=${encodeURIComponent(JSON.stringify({ model, sample: 'test:0' }))}`;
 
 test.beforeAll(() => {
-  for (const path of ['dist/models/fashion-vgg/model.json', 'dist/models/fashion-vae/model.json']) {
+  for (const path of ['dist/models/fashion-vgg/model.json', 'dist/models/fashion-vae/model.json', 'dist/models/scenes-cnn/model.json', 'dist/models/scenes-vae/model.json']) {
     if (!existsSync(path)) throw new Error(`No ${path}: build the book first.`);
   }
 });
@@ -69,12 +69,44 @@ test('removed mid-run, the figure frees the generator and every tensor of its ru
   expect(problems.list).toEqual([]);
 });
 
-test('on a network without a generator the figure says so and offers the one that has one', async ({ page, problems }) => {
+test('on the scenes network the figure searches scenes-vae’s code, as its card says, and the 32-number code rises its class logit', async ({ page, problems }) => {
+  const figure = await openLatent(page, 'scenes-cnn', { steps: 10, class: '4' });
+  await expect(figure.getByTestId('generator')).toContainText('Generator: scenes-vae');
+  await expect(figure.getByTestId('formula')).toContainText(/arg max_z\s+S_star\(G\(z\)\) − 0\.01·‖z‖²/);
+  await figure.getByRole('button', { name: 'Run' }).click();
+  await expect(figure.locator('.status')).toContainText('Done: 20 steps', { timeout: 90_000 });
+  const reached = figure.getByTestId('reached');
+  await expect(reached).toHaveCount(2);
+  const latent = await reached.nth(0).innerText();
+  const [, from, to] = latent.match(/the objective went from (-?[\d.]+) to (-?[\d.]+)/)!;
+  expect(Number(to)).toBeGreaterThan(Number(from));
+  expect(latent).toMatch(/^Through the generator: S_star = .*of 32 entries at the bound\.$/);
+  await expect(reached.nth(1)).toContainText(/^Pixel space \(Simonyan et al\. 2014\): S_star = -?[\d.]+ after 10 steps\.$/);
+  await expect(figure.locator('cnn-heatmap')).toHaveCount(2);
+  expect(problems.list).toEqual([]);
+});
+
+test('a network no generator’s card names: the figure says so and offers the networks that have one', async ({ page, problems }) => {
+  // The figure knows the pairs from the cards alone: a scenes-vae card that names no classifier leaves scenes-cnn without one.
+  await page.route('**/models/scenes-vae/card.json', async (route) => {
+    const card = await (await route.fetch()).json();
+    await route.fulfill({ json: { ...card, classifiers: [] } });
+  });
   const figure = await openLatent(page, 'scenes-cnn');
   await expect(figure.getByTestId('no-generator')).toContainText('has no generator trained on its data');
-  await figure.getByRole('button', { name: 'Use the Fashion-MNIST network' }).click();
+  await expect(figure.getByTestId('no-generator')).toContainText('fashion-vgg (through fashion-vae)');
+  await figure.getByRole('button', { name: 'Use Fashion-MNIST VGG-style classifier' }).click();
   await expect(figure.getByTestId('no-generator')).toHaveCount(0, { timeout: 45_000 });
-  await expect(figure.getByTestId('formula')).toContainText('G(z)');
+  await expect(figure.getByTestId('generator')).toContainText('Generator: fashion-vae');
   await expect(figure.getByRole('combobox', { name: 'Class' })).toContainText('Trouser');
+  expect(problems.list).toEqual([]);
+});
+
+test('a damaged generator file is named when the run needs it', async ({ page, problems }) => {
+  await page.route('**/models/scenes-vae/model.json', (route) => route.fulfill({ body: '<html>gone</html>', contentType: 'text/html' }));
+  const figure = await openLatent(page, 'scenes-cnn', { steps: 3, compare: 'none' });
+  await figure.getByRole('button', { name: 'Run' }).click();
+  await expect(figure.getByRole('alert')).toContainText("The generator scenes-vae's");
+  await expect(figure.getByRole('alert')).toContainText('model.json is not valid JSON');
   expect(problems.list).toEqual([]);
 });

@@ -9,7 +9,7 @@ import type { ConvNet } from '../convnet';
 import { formatNumber } from '../format';
 import { tf } from '../tf';
 import { CLASS_MODEL_DEFAULTS, type Unit, classModel, unitObjective } from './class-model';
-import { type Generator, NO_GENERATOR } from './generator';
+import { type Generator, noGenerator } from './generator';
 import { LATENT_DEFAULTS, latentClassModel } from './latent';
 import type { OptvisControl, OptvisResult, OptvisTechnique, Settings } from './registry';
 import { spatialLayers } from './registry';
@@ -73,7 +73,7 @@ export const latentTechnique: OptvisTechnique = {
   async run(net, run) {
     const s = run.settings;
     const generator: Generator | null = run.generator ? await run.generator() : null;
-    if (!generator) throw new Error(NO_GENERATOR(net));
+    if (!generator) throw new Error(noGenerator(net));
     const unit = unitOf(net, s);
     const [lambda, steps] = [num(s, 'lambda'), num(s, 'steps')];
     const loop = { seed: run.seed, signal: run.signal, pause: run.pause, snapshotEvery: run.snapshotEvery };

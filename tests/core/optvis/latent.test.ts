@@ -8,7 +8,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ConvNet } from '../../../src/core/convnet';
 import { layersConvNet } from '../../../src/core/layers-convnet';
-import { type Generator, buildDecoder, generatorOf } from '../../../src/core/optvis/generator';
+import { type Generator, buildConvDecoder, buildDecoder, generatorOf } from '../../../src/core/optvis/generator';
 import { checkGeneratorFits, clippedUpdate, codeL2, latentClassModel, latentImage } from '../../../src/core/optvis/latent';
 import { classLogit } from '../../../src/core/optvis/objectives';
 import { OPTVIS_TECHNIQUES, defaultSettings } from '../../../src/core/optvis/registry';
@@ -48,6 +48,27 @@ describe.each(NODE_BACKENDS)('latent-space optimisation on tiny networks, %s', (
     expect(Math.abs(v[0]! - v[36]!) + Math.abs(v[36]! - v[72]!)).toBeGreaterThan(0);
     images.dispose();
     g.dispose();
+  });
+
+  it('a convolutional decoder doubles its grid to the image: [n, d] codes to [n, H, W, 3] images inside (0, 1), no tensors left', async () => {
+    const g = generatorOf(buildConvDecoder({ latentSize: 4, grid: [2, 2, 3], filters: [5, 4], outputShape: [16, 16, 3], seed: 2 }), 'tiny-conv');
+    expect(g.latentSize).toBe(4);
+    expect(g.outputShape).toEqual([16, 16, 3]);
+    const v = await expectNoLeak(async () => {
+      const images = tf.tidy(() => g.generate(tf.tensor2d([0, 0, 0, 0, 20, -20, 5, -3], [2, 4])));
+      expect(images.shape).toEqual([2, 16, 16, 3]);
+      const data = await images.data();
+      images.dispose();
+      return data;
+    });
+    expect(v.length).toBe(2 * 16 * 16 * 3);
+    expect(Math.min(...v)).toBeGreaterThanOrEqual(0);
+    expect(Math.max(...v)).toBeLessThanOrEqual(1);
+    // The two codes draw different images (the zero code, with zero biases, a flat 0.5), in three channels that differ.
+    expect(v.slice(0, 768).some((x, i) => x !== v[768 + i])).toBe(true);
+    expect(v.slice(768).some((x, i) => i % 3 === 0 && (x !== v[768 + i + 1] || x !== v[768 + i + 2]))).toBe(true);
+    g.dispose();
+    expect(() => buildConvDecoder({ latentSize: 4, grid: [2, 2, 3], filters: [5], outputShape: [16, 16, 3] })).toThrow('A 2×2 grid doubled 2 times is not 16×16.');
   });
 
   it('rejects a model that is not a code-to-image network, and a generator whose images the network cannot take', () => {
