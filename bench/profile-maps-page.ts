@@ -79,5 +79,11 @@ export async function profileMaps({ methods, models, runs, threads, detail }: { 
     image.dispose();
     net.dispose();
   }
-  return { threads: getThreadsCount(), numTensors: tf.memory().numTensors, maps };
+  return {
+    crossOriginIsolated,
+    multithreadSupport: Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')),
+    threads: getThreadsCount(),
+    numTensors: tf.memory().numTensors,
+    maps,
+  };
 }

@@ -63,6 +63,9 @@ try {
   const page = await browser.newPage();
   page.setDefaultTimeout(0);
   page.on('pageerror', (e) => console.error(e));
+  // The threaded WASM module starts min(4, hardwareConcurrency / 2) workers when it loads and cannot add
+  // any later, so on a 2-core machine a second thread needs a page that reports at least 4 cores.
+  if (THREADS > 1) await page.addInitScript(`Object.defineProperty(navigator, 'hardwareConcurrency', { get: () => ${2 * THREADS} })`);
   await page.goto(`http://127.0.0.1:${PORT}/`);
   const result = await page.evaluate(
     async (options) => {
