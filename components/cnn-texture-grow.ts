@@ -28,10 +28,8 @@ import {
 import { IMAGES_URL } from '../src/browser/gallery';
 import { decodeImageBlob, loadImageUrl } from '../src/browser/image-input';
 import { intIn, oneOf, readUrlFields, writeUrlState } from '../src/browser/url-state';
-import { RunSlot } from './run-slot';
-import { baseStyles, controlRowStyles, runButtonStyles } from './theme';
-
-type Phase = 'idle' | 'running' | 'paused' | 'done' | 'cancelled';
+import { RunPhases, RunSlot } from './run-slot';
+import { baseStyles, controlRowStyles, fieldStyles, runButtonStyles } from './theme';
 
 /** The book's texture images (public/images/gallery.json, kind "texture"). */
 export const TEXTURE_SAMPLES = ['brick', 'grass', 'gravel', 'stars', 'wood'] as const;
@@ -52,13 +50,10 @@ export class CnnTextureGrow extends LitElement {
     baseStyles,
     controlRowStyles,
     runButtonStyles,
+    fieldStyles,
     css`
-      input[type='number'] {
-        width: 6rem;
-        padding: 0.3rem;
-        border: 1px solid var(--_border);
-        border-radius: 6px;
-        background: var(--itc-bg, #fff);
+      :host {
+        --_number-width: 6rem;
       }
       /* The method names are long: at phone width a menu shrinks to the column instead of widening the page. */
       .controls label,
@@ -90,10 +85,6 @@ export class CnnTextureGrow extends LitElement {
       .readout {
         font-size: 0.8rem;
       }
-      .status {
-        font-size: 0.875rem;
-        min-height: 1.3rem;
-      }
       .error {
         border-left: 4px solid var(--_warn);
         padding-left: 0.5rem;
@@ -112,14 +103,12 @@ export class CnnTextureGrow extends LitElement {
   /** Seed of the random choices. */
   @property({ type: Number }) seed = 0;
 
-  @state() private phase: Phase = 'idle';
   @state() private progress: { filled: number; total: number; stage: string } | null = null;
   @state() private elapsed = 0;
   /** Of {@link elapsed}, the time spent preparing the search (Wei–Levoy: the sample's neighbourhoods, and TSVQ's trees). */
   @state() private indexMs = 0;
   @state() private result: GrowResult | null = null;
   @state() private error: string | null = null;
-  @state() private message = '';
   /** The reader's own picture, when chosen ("own" in the sample menu). */
   @state() private own: { name: string; texture: TextureImage } | null = null;
   @state() private samplePixels: TextureImage | null = null;
@@ -129,9 +118,9 @@ export class CnnTextureGrow extends LitElement {
   @query('canvas.out') private outCanvas?: HTMLCanvasElement;
   @query('canvas.sample') private sampleCanvas?: HTMLCanvasElement;
 
-  private readonly runs = new RunSlot();
-  private readonly sampleLoads = new RunSlot();
   private readonly pauseControl = new PauseControl();
+  private readonly runs = new RunPhases(this, this.pauseControl);
+  private readonly sampleLoads = new RunSlot();
   /** What the last finished run was made with, for the readout and the export. */
   private ranWith: Record<string, unknown> = {};
 
@@ -152,9 +141,8 @@ export class CnnTextureGrow extends LitElement {
   }
 
   override disconnectedCallback(): void {
-    this.cancel('The run was cancelled: the figure left the page.');
-    this.sampleLoads.drop();
     super.disconnectedCallback();
+    this.sampleLoads.drop();
   }
 
   /** Attributes the figure cannot use fall back to their defaults, so the page never shows a blank panel. */
@@ -192,11 +180,10 @@ export class CnnTextureGrow extends LitElement {
   private async run(): Promise<void> {
     const sample = this.samplePixels;
     const method = TEXTURE_METHODS[this.method];
-    if (!sample || !method || this.phase === 'running' || this.phase === 'paused') return;
+    if (!sample || !method || this.runs.busy) return;
     const signal = this.runs.start();
-    this.pauseControl.resume();
     const settings = { width: this.size, height: this.size, neighbourhood: this.neighbourhood, seed: this.seed };
-    Object.assign(this, { phase: 'running', result: null, error: null, message: '', elapsed: 0, indexMs: 0, progress: { filled: 0, total: this.size ** 2, stage: 'grow' } });
+    Object.assign(this, { result: null, error: null, elapsed: 0, indexMs: 0, progress: { filled: 0, total: this.size ** 2, stage: 'grow' } });
     this.ranWith = { method: this.method, sample: this.sample === 'own' ? this.own?.name : this.sample, sampleSide: SAMPLE_SIDE, ...settings };
     // Time spent computing, without the pauses.
     let busy = 0;
@@ -226,42 +213,17 @@ export class CnnTextureGrow extends LitElement {
       this.result = result;
       const key = this.timeKey(this.ranWith);
       this.times = { ...this.times, [key]: { ...this.times[key], [this.method]: busy } };
-      this.phase = 'done';
+      this.runs.finish(signal);
       await this.updateComplete;
       if (this.outCanvas) draw(this.outCanvas, result.image);
     } catch (err) {
-      if (!this.runs.isCurrent(signal)) return;
-      if (signal.aborted) {
-        this.phase = 'cancelled';
-        this.message ||= `Cancelled after ${this.progress?.filled ?? 0} of ${this.progress?.total ?? 0} pixels.`;
-      } else {
-        this.error = errorMessage(err);
-        this.phase = 'idle';
-      }
+      if (signal.aborted) this.runs.finish(signal, `Cancelled after ${this.progress?.filled ?? 0} of ${this.progress?.total ?? 0} pixels.`);
+      else if (this.runs.fail(signal)) this.error = errorMessage(err);
     }
   }
 
-  private pause(): void {
-    if (this.phase !== 'running') return;
-    this.pauseControl.pause();
-    this.phase = 'paused';
-  }
-
-  private resume(): void {
-    if (this.phase !== 'paused') return;
-    this.phase = 'running';
-    this.pauseControl.resume();
-  }
-
-  private cancel(message = ''): void {
-    if (this.phase !== 'running' && this.phase !== 'paused') return;
-    this.message = message;
-    this.runs.abort();
-    this.pauseControl.resume();
-    if (message) {
-      this.runs.drop();
-      this.phase = 'cancelled';
-    }
+  private get phase() {
+    return this.runs.phase;
   }
 
   private set(field: 'size' | 'neighbourhood' | 'seed' | 'method' | 'sample', raw: string): void {
@@ -310,7 +272,7 @@ export class CnnTextureGrow extends LitElement {
   }
 
   private renderControls() {
-    const busy = this.phase === 'running' || this.phase === 'paused';
+    const busy = this.runs.busy;
     const number = (field: 'size' | 'seed', label: string, min: number, max: number) =>
       html`<label
         >${label}
@@ -346,10 +308,10 @@ export class CnnTextureGrow extends LitElement {
       </div>
       <div class="buttons">
         <button type="button" aria-disabled=${busy || !this.samplePixels} @click=${() => void this.run()}>Grow</button>
-        <button type="button" aria-disabled=${!busy} @click=${this.phase === 'paused' ? this.resume : this.pause}>
-          ${this.phase === 'paused' ? 'Resume' : 'Pause'}
+        <button type="button" aria-disabled=${!busy} @click=${() => (this.runs.phase === 'paused' ? this.runs.resume() : this.runs.pause())}>
+          ${this.runs.phase === 'paused' ? 'Resume' : 'Pause'}
         </button>
-        <button type="button" aria-disabled=${!busy} @click=${() => this.cancel()}>Cancel</button>
+        <button type="button" aria-disabled=${!busy} @click=${() => this.runs.cancel()}>Cancel</button>
         <button type="button" aria-disabled=${!this.result} @click=${() => void this.exportPng()}>Export PNG</button>
       </div>`;
   }
@@ -362,7 +324,7 @@ export class CnnTextureGrow extends LitElement {
     if (!this.samplePixels && !this.error) text = 'Loading the sample…';
     else if (this.phase === 'running') text = p?.stage === 'index' ? `Building the search tree… ${time}` : `Growing: ${counts}, ${time}.`;
     else if (this.phase === 'paused') text = `Paused at ${counts}, ${time} so far.`;
-    else if (this.phase === 'cancelled') text = this.message || 'Cancelled.';
+    else if (this.phase === 'cancelled') text = this.runs.message || 'Cancelled.';
     else if (this.phase === 'done') text = `Done: ${counts} in ${time}.`;
     return html`<p class="status" role="status" aria-live="polite" data-phase=${this.phase} data-filled=${p?.filled ?? 0}>${text}</p>`;
   }

@@ -117,3 +117,30 @@ export const numberTableStyles = css`
     text-align: right;
   }
 `;
+
+/**
+ * Number inputs, fieldsets of related controls, notes and the live status line of a figure with long
+ * runs. A figure sets `--_number-width` on its host for wider number inputs.
+ */
+export const fieldStyles = css`
+  input[type='number'] {
+    width: var(--_number-width, 5.5rem);
+    padding: 0.3rem;
+    border: 1px solid var(--_border);
+    border-radius: 6px;
+    background: var(--itc-bg, #fff);
+  }
+  fieldset {
+    border: 1px solid var(--_border);
+    border-radius: 6px;
+    margin: 0 0 0.75rem;
+  }
+  legend,
+  .note {
+    font-size: 0.875rem;
+  }
+  .status {
+    font-size: 0.875rem;
+    min-height: 1.3rem;
+  }
+`;
