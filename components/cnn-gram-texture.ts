@@ -9,36 +9,32 @@
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import type { ConvNet } from '../src/core/convnet';
 import { errorMessage } from '../src/core/errors';
 import { formatNumber } from '../src/core/format';
-import { type RgbaImage, tensorToImage, toModelInput, toRgba } from '../src/core/image';
-import { loadProjectModel } from '../src/core/model-loader';
-import { PauseControl, type RenderedImage, render } from '../src/core/optvis/render';
+import { type RgbaImage, toRgba } from '../src/core/image';
+import type { RenderedImage } from '../src/core/optvis/render';
 import { withPngText } from '../src/core/png-text';
-import { TEXTURE_FEATURES_RANGE, loadFeatureNet } from '../src/core/style/feature-net';
-import { type GramTarget, gramTargets } from '../src/core/style/gram';
-import { STYLE_SIZE, SYNTHESIS_DEFAULTS, type StyleLossKind, textureSynthesis } from '../src/core/style/losses';
-import { assetBase, assetUrl } from '../src/browser/assets';
-import { getEngine } from '../src/browser/engine';
+import type { GramTarget } from '../src/core/style/gram';
+import { STYLE_SIZE, SYNTHESIS_DEFAULTS, type StyleLossKind } from '../src/core/style/losses';
+import { CONVERGED, type JobInputs, type JobStep, STYLE_LAYERS, type StyleNetworkId, converged } from '../src/core/style/style-job';
+import { describeBackend } from './cnn-backend-status';
 import { loadGallery, loadGalleryImage } from '../src/browser/gallery';
+import { type RunnerPlace, StyleRunner } from '../src/browser/style-runner';
 import { type FieldCheck, intIn, numberIn, oneOf, readUrlFields, writeUrlState } from '../src/browser/url-state';
 import type { ValueMap } from './cnn-heatmap';
 import type { LineSeries } from './cnn-line-chart';
-import { RunSlot } from './run-slot';
+import { RunPhases, RunSlot } from './run-slot';
 import './cnn-heatmap';
 import './cnn-line-chart';
-import { baseStyles, controlRowStyles, runButtonStyles } from './theme';
+import { baseStyles, controlRowStyles, fieldStyles, runButtonStyles } from './theme';
 
-/** The feature networks a style figure can use: both have the style layers below. */
-export const STYLE_NETWORKS = [
+export { STYLE_LAYERS, SNAPSHOT_EVERY, type StyleNetworkId } from '../src/core/style/style-job';
+
+/** The feature networks a style figure can use: both have the style layers. */
+export const STYLE_NETWORKS: readonly { id: StyleNetworkId; label: string }[] = [
   { id: 'texture-features', label: 'texture-features (random filters)' },
   { id: 'scenes-cnn', label: 'scenes-cnn (trained classifier)' },
-] as const;
-export type StyleNetworkId = (typeof STYLE_NETWORKS)[number]['id'];
-
-/** The style layers of Gatys et al. (2015), relu1_1 … relu4_1 (their relu5_1 has no counterpart in these small networks). */
-export const STYLE_LAYERS = ['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1'] as const;
+];
 
 /** The gallery's textures. */
 export const TEXTURES = ['brick', 'grass', 'gravel', 'stars', 'wood'] as const;
@@ -47,14 +43,12 @@ export const TEXTURES = ['brick', 'grass', 'gravel', 'stars', 'wood'] as const;
 export const SEED_RANGE = [0, 99_999] as const;
 export const STEP_RANGE = [1, 2000] as const;
 export const WEIGHT_RANGE = [0, 10] as const;
-/** Steps between two images shown while a run goes on. */
-export const SNAPSHOT_EVERY = 5;
 
-/** Loads a style figure's feature network; the caller owns and disposes it. */
-export async function loadStyleNetwork(id: StyleNetworkId, size: number): Promise<ConvNet> {
-  await getEngine();
-  if (id === 'scenes-cnn') return loadProjectModel(id, assetBase());
-  return loadFeatureNet(assetUrl('models/texture-features/model.json'), { id, inputShape: [size, size, 3], inputRange: TEXTURE_FEATURES_RANGE });
+/** Where a style figure's runs compute, for its label: "in a background worker on WASM · SIMD · 1 thread". */
+export function describePlace(place: RunnerPlace | null): string {
+  if (!place) return 'Starting the engine…';
+  const backend = describeBackend(place.backend);
+  return place.worker ? `Runs in a background worker on ${backend}.` : `Runs on the page's thread on ${backend}: ${place.reason}.`;
 }
 
 /** A gallery image by id, decoded. */
@@ -123,7 +117,6 @@ export function selectField(label: string, name: string, value: string, options:
   >`;
 }
 
-type Phase = 'loading' | 'idle' | 'running' | 'pausing' | 'paused' | 'done' | 'cancelled';
 type Layer = (typeof STYLE_LAYERS)[number];
 
 interface Settings {
@@ -175,33 +168,14 @@ export class CnnGramTexture extends LitElement {
     baseStyles,
     controlRowStyles,
     runButtonStyles,
+    fieldStyles,
     css`
-      input[type='number'] {
-        width: 5.5rem;
-        padding: 0.3rem;
-        border: 1px solid var(--_border);
-        border-radius: 6px;
-        background: var(--itc-bg, #fff);
-      }
-      fieldset {
-        border: 1px solid var(--_border);
-        border-radius: 6px;
-        margin: 0 0 0.75rem;
-      }
-      legend,
-      .note {
-        font-size: 0.875rem;
-      }
       .result {
         display: grid;
         grid-template-columns: repeat(auto-fit, minmax(11rem, 1fr));
         gap: 1rem;
         align-items: start;
         --cnn-heatmap-size: 256px;
-      }
-      .status {
-        font-size: 0.875rem;
-        min-height: 1.3rem;
       }
       .readout {
         font-size: 0.8rem;
@@ -218,26 +192,30 @@ export class CnnGramTexture extends LitElement {
   @property() term: StyleLossKind = DEFAULTS.term;
 
   @state() private settings: Settings = { ...DEFAULTS };
-  @state() private phase: Phase = 'loading';
+  /** Whether the sample and its Gram matrices are being prepared (before the first run can start). */
+  @state() private loading = true;
   @state() private history: number[] = [];
   @state() private sampleImage: RgbaImage | null = null;
   @state() private result: RgbaImage | null = null;
   @state() private targets: GramTarget[] = [];
   @state() private error: string | null = null;
-  @state() private message = '';
   @state() private msPerStep = 0;
+  @state() private place: RunnerPlace | null = null;
+  /** The step at which the run converged (CONVERGED), and the seconds of computing until then. */
+  @state() private convergedAt: { step: number; seconds: number } | null = null;
+  /** The network's input range, as the last preparation reported it. */
+  private range: readonly [number, number] = [0, 1];
 
-  private readonly runs = new RunSlot();
+  private readonly runner = new StyleRunner();
+  private readonly runs = new RunPhases(this, this.runner, { confirmPause: true });
   private readonly preparing = new RunSlot();
-  private readonly pauseControl = new PauseControl(() => {
-    if (this.phase === 'pausing') this.phase = 'paused';
-  });
-  private nets = new Map<StyleNetworkId, Promise<ConvNet>>();
+  /** The gallery picture of the sample, as decoded (sent to the job as pixels). */
+  private sample: { id: string; image: RgbaImage } | null = null;
   /** The settings the current run was started with, for the export. */
   private ran: Settings | null = null;
 
   private get busy(): boolean {
-    return this.phase === 'running' || this.phase === 'pausing' || this.phase === 'paused';
+    return this.runs.busy;
   }
 
   override connectedCallback(): void {
@@ -253,12 +231,9 @@ export class CnnGramTexture extends LitElement {
   }
 
   override disconnectedCallback(): void {
-    this.cancel('The run was cancelled: the figure left the page.');
-    this.preparing.drop();
-    const nets = [...this.nets.values()];
-    this.nets = new Map();
-    for (const net of nets) void net.then((n) => n.dispose(), () => undefined);
     super.disconnectedCallback();
+    this.preparing.drop();
+    this.runner.dispose();
   }
 
   protected override willUpdate(changed: Map<string, unknown>): void {
@@ -267,36 +242,28 @@ export class CnnGramTexture extends LitElement {
     if (changed.has('show') && changed.get('show') !== undefined && STYLE_LAYERS.includes(this.show)) this.set({ show: this.show });
   }
 
-  private net(id: StyleNetworkId): Promise<ConvNet> {
-    let net = this.nets.get(id);
-    if (!net) {
-      net = loadStyleNetwork(id, this.settings.size);
-      this.nets.set(id, net);
-      net.catch(() => this.nets.delete(id));
-    }
-    return net;
-  }
-
-  /** The sample at the chosen size and its Gram matrices in the chosen network; a new input cancels a run. */
+  /**
+   * The sample at the chosen size and its Gram matrices in the chosen network, computed where the runs are
+   * (a job of no steps reports its inputs); a new input cancels a run.
+   */
   private async prepare(): Promise<void> {
     const signal = this.preparing.start();
-    if (this.busy) this.cancel('The run was cancelled: the input changed.');
-    const { sample, network, size } = this.settings;
-    this.phase = 'loading';
-    this.error = null;
+    if (this.busy) this.runs.cancel('The run was cancelled: the input changed.');
+    const { sample, network, size, term } = this.settings;
+    Object.assign(this, { loading: true, error: null });
     try {
-      const [net, image] = await Promise.all([this.net(network), galleryImage(sample, signal)]);
+      const [place, image] = await Promise.all([this.runner.where(), this.sample?.id === sample ? this.sample.image : galleryImage(sample, signal)]);
       if (signal.aborted) return;
-      const x = toModelInput(image, { height: size, width: size, channels: 3, range: net.inputRange });
-      try {
-        const [shown, targets] = await Promise.all([tensorToImage(x, { range: net.inputRange }), gramTargets(net, x, STYLE_LAYERS)]);
-        if (signal.aborted) return;
-        Object.assign(this, { sampleImage: shown, targets, phase: 'idle' });
-      } finally {
-        x.dispose();
-      }
+      this.place = place;
+      this.sample = { id: sample, image };
+      const layers = STYLE_LAYERS.map((layer) => ({ layer, weight: 1 }));
+      let inputs: JobInputs | null = null;
+      await this.runner.run({ kind: 'gram', sample: image, layers, term, size, steps: 0, seed: 0 }, network, { signal, onInputs: (i) => (inputs = i) });
+      if (signal.aborted || !inputs) return;
+      const { picture, targets, range } = inputs as JobInputs;
+      Object.assign(this, { sampleImage: renderedToRgba(picture, range), targets, range, loading: false });
     } catch (err) {
-      if (!signal.aborted) Object.assign(this, { error: `The figure could not prepare the sample: ${errorMessage(err)}`, phase: 'idle' });
+      if (!signal.aborted) Object.assign(this, { error: `The figure could not prepare the sample: ${errorMessage(err)}`, loading: false });
     }
   }
 
@@ -318,61 +285,36 @@ export class CnnGramTexture extends LitElement {
   }
 
   private async run(): Promise<void> {
-    if (this.phase !== 'idle' && this.phase !== 'done' && this.phase !== 'cancelled') return;
-    const layers = this.layers();
+    if (this.busy || this.loading || !this.sample) return;
+    const layers = this.layers().map(({ target, weight }) => ({ layer: target.layer, weight }));
     if (layers.length === 0) {
       this.error = 'Give at least one layer a weight above zero: with no layer there is nothing to match.';
       return;
     }
     const settings = { ...this.settings };
+    const range = this.range;
     const signal = this.runs.start();
-    this.pauseControl.resume();
-    Object.assign(this, { phase: 'running', history: [], result: null, error: null, message: '', msPerStep: 0, ran: settings });
+    Object.assign(this, { history: [], result: null, error: null, msPerStep: 0, convergedAt: null, ran: settings });
+    let busyMs = 0;
     try {
-      const net = await this.net(settings.network);
-      const t0 = performance.now();
-      const options = textureSynthesis(net, { layers, size: settings.size, steps: settings.steps, seed: settings.seed, loss: settings.term });
-      const result = await render(net, {
-        ...options,
+      const job = { kind: 'gram' as const, sample: this.sample.image, layers, term: settings.term, size: settings.size, steps: settings.steps, seed: settings.seed };
+      const result = await this.runner.run(job, settings.network, {
         signal,
-        pause: this.pauseControl,
-        snapshotEvery: SNAPSHOT_EVERY,
-        onStep: (s) => {
+        onHeld: () => this.runs.held(),
+        onStep: (s: JobStep) => {
           if (!this.runs.isCurrent(signal)) return;
-          this.history = [...this.history, -s.objective];
-          this.msPerStep = (performance.now() - t0) / this.history.length;
-          if (s.image) this.result = renderedToRgba(s.image, net.inputRange);
+          busyMs += s.ms;
+          this.history = [...this.history, s.loss];
+          this.msPerStep = busyMs / this.history.length;
+          if (!this.convergedAt && converged('gram', this.history)) this.convergedAt = { step: s.step, seconds: busyMs / 1000 };
+          if (s.image) this.result = renderedToRgba(s.image, range);
         },
       });
       if (!this.runs.isCurrent(signal)) return;
-      this.result = renderedToRgba(result.image, net.inputRange);
-      this.phase = result.aborted ? 'cancelled' : 'done';
-      if (result.aborted) this.message ||= `The run was cancelled after ${this.history.length} of ${settings.steps} steps.`;
+      if (result.image) this.result = renderedToRgba(result.image, range);
+      this.runs.finish(signal, `The run was cancelled after ${this.history.length} of ${settings.steps} steps.`);
     } catch (err) {
-      if (this.runs.isCurrent(signal)) Object.assign(this, { error: errorMessage(err), phase: 'idle' });
-    }
-  }
-
-  private pause(): void {
-    if (this.phase !== 'running') return;
-    this.pauseControl.pause();
-    this.phase = 'pausing';
-  }
-
-  private resume(): void {
-    if (this.phase !== 'paused' && this.phase !== 'pausing') return;
-    this.phase = 'running';
-    this.pauseControl.resume();
-  }
-
-  private cancel(message = ''): void {
-    if (!this.busy) return;
-    this.message = message;
-    this.runs.abort();
-    this.pauseControl.resume();
-    if (message) {
-      this.runs.drop();
-      this.phase = 'cancelled';
+      if (this.runs.fail(signal)) this.error = errorMessage(err);
     }
   }
 
@@ -405,11 +347,14 @@ export class CnnGramTexture extends LitElement {
           )}
         </div>
       </fieldset>
-      <p class="note muted">A step at ${STYLE_SIZE.max} px costs about four times one at ${STYLE_SIZE.default} px.</p>
+      <p class="note muted">
+        A step at ${STYLE_SIZE.max} px costs about four times one at ${STYLE_SIZE.default} px.
+        <span data-testid="place">${describePlace(this.place)}</span>
+      </p>
       <div class="buttons">
-        <button type="button" aria-disabled=${busy || this.phase === 'loading'} @click=${() => void this.run()}>Run</button>
-        <button type="button" aria-disabled=${!busy} @click=${this.phase === 'running' ? this.pause : this.resume}>${this.phase === 'running' || !busy ? 'Pause' : 'Resume'}</button>
-        <button type="button" aria-disabled=${!busy} @click=${() => this.cancel()}>Cancel</button>
+        <button type="button" aria-disabled=${busy || this.loading} @click=${() => void this.run()}>Run</button>
+        <button type="button" aria-disabled=${!busy} @click=${() => (this.runs.phase === 'running' ? this.runs.pause() : this.runs.resume())}>${this.runs.phase === 'running' || !busy ? 'Pause' : 'Resume'}</button>
+        <button type="button" aria-disabled=${!busy} @click=${() => this.runs.cancel()}>Cancel</button>
         <button type="button" aria-disabled=${!this.result} @click=${() => void this.exportPng()}>Export PNG</button>
       </div>`;
   }
@@ -427,7 +372,7 @@ export class CnnGramTexture extends LitElement {
       pausing: `Pausing after step ${step + 1}…`,
       paused: `Paused after step ${step} of ${total}${value}.`,
       done: `Done: ${step} steps${value}${speed}.`,
-      cancelled: this.message || 'The run was cancelled.',
+      cancelled: this.runs.message || 'The run was cancelled.',
     }[this.phase];
     return html`<p class="status" role="status" aria-live="polite">${text}</p>`;
   }
@@ -478,15 +423,25 @@ export class CnnGramTexture extends LitElement {
             <ul class="readout" aria-label="Run in numbers" data-testid="readout">
               <li>Step <span data-testid="step">${h.length}</span> of ${total}.</li>
               <li>L_style: first <span data-testid="first" data-value=${h[0]!}>${formatNumber(h[0]!)}</span>, now <span data-testid="loss" data-value=${h[h.length - 1]!}>${formatNumber(h[h.length - 1]!)}</span>, ${formatNumber(h[h.length - 1]! / h[0]!)} of the first.</li>
+              <li data-testid="converged">
+                ${this.convergedAt
+                  ? `Converged at step ${this.convergedAt.step}, after ${this.convergedAt.seconds.toFixed(1)} s of computing: L_style was down to ${CONVERGED.gram * 100}% of the noise's.`
+                  : `Not yet converged (L_style at ${CONVERGED.gram * 100}% of the noise's).`}
+              </li>
             </ul>
           </div>`
         : nothing}
     </div>`;
   }
 
+  /** The run's phase, or 'loading' while the sample is prepared between runs. */
+  private get phase() {
+    return this.loading && !this.busy ? 'loading' : this.runs.phase;
+  }
+
   override render() {
     const busy = this.busy;
-    return html`<div class="panel" aria-busy=${busy ? 'true' : 'false'} data-phase=${this.phase} data-steps=${this.history.length}>
+    return html`<div class="panel" aria-busy=${busy ? 'true' : 'false'} data-phase=${this.phase} data-steps=${this.history.length} data-leaked=${this.runner.lastLeaked}>
       ${this.renderControls()} ${this.renderStatus()}
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing} ${this.renderResult()}
     </div>`;

@@ -10,14 +10,12 @@
  */
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
-import type { ConvNet } from '../src/core/convnet';
 import { errorMessage } from '../src/core/errors';
 import { formatNumber } from '../src/core/format';
-import { type RgbaImage, tensorToImage, toModelInput } from '../src/core/image';
-import { layerCode } from '../src/core/optvis/feature-inversion';
-import { PauseControl, type RenderedImage, render } from '../src/core/optvis/render';
-import { blendGrams, gramTargets, scaleImage } from '../src/core/style/gram';
-import { STYLE_SIZE, type TransferTerms, styleTransfer, transferTerms } from '../src/core/style/losses';
+import type { RgbaImage } from '../src/core/image';
+import { STYLE_SIZE, TRANSFER_DEFAULTS, type TransferTerms } from '../src/core/style/losses';
+import { CONVERGED, type JobInputs, type JobStep, converged } from '../src/core/style/style-job';
+import { type RunnerPlace, StyleRunner } from '../src/browser/style-runner';
 import { type FieldCheck, intIn, numberIn, oneOf, readUrlFields, writeUrlState } from '../src/browser/url-state';
 import type { ImageChangeDetail } from './cnn-image-picker';
 import type { LineSeries } from './cnn-line-chart';
@@ -25,21 +23,20 @@ import {
   SEED_RANGE,
   SNAPSHOT_EVERY,
   STEP_RANGE,
-  STYLE_LAYERS,
   STYLE_NETWORKS,
   type StyleNetworkId,
+  describePlace,
   downloadPng,
   galleryImage,
-  loadStyleNetwork,
   numberField,
   renderedToRgba,
   selectField,
 } from './cnn-gram-texture';
-import { RunSlot } from './run-slot';
+import { RunPhases } from './run-slot';
 import './cnn-heatmap';
 import './cnn-image-picker';
 import './cnn-line-chart';
-import { baseStyles, controlRowStyles, runButtonStyles } from './theme';
+import { baseStyles, controlRowStyles, fieldStyles, runButtonStyles } from './theme';
 
 /** The gallery images a style can come from (textures and photographs alike). */
 const STYLE_IMAGES = ['stars', 'wood', 'grass', 'gravel', 'brick', 'alps', 'allium', 'coffee', 'rocket'] as const;
@@ -89,7 +86,7 @@ const DEFAULTS: Settings = {
   scale: 1,
   contentLayer: 'relu3_1',
   size: STYLE_SIZE.default,
-  steps: 200,
+  steps: TRANSFER_DEFAULTS.steps,
   seed: 0,
 };
 
@@ -110,8 +107,6 @@ const CHECKS: Record<keyof Settings, FieldCheck> = {
 
 const WHAT = 'the style-transfer figure';
 
-type Phase = 'idle' | 'running' | 'pausing' | 'paused' | 'done' | 'cancelled';
-
 /** The terms of one snapshot, weighted as the loss weighs them. */
 interface TermPoint extends TransferTerms {
   step: number;
@@ -126,26 +121,11 @@ export class CnnStyleTransfer extends LitElement {
     baseStyles,
     controlRowStyles,
     runButtonStyles,
+    fieldStyles,
     css`
-      input[type='number'] {
-        width: 5.5rem;
-        padding: 0.3rem;
-        border: 1px solid var(--_border);
-        border-radius: 6px;
-        background: var(--itc-bg, #fff);
-      }
       input[type='range'] {
         width: 10rem;
         max-width: 100%;
-      }
-      fieldset {
-        border: 1px solid var(--_border);
-        border-radius: 6px;
-        margin: 0 0 0.75rem;
-      }
-      legend,
-      .note {
-        font-size: 0.875rem;
       }
       .result {
         display: grid;
@@ -153,10 +133,6 @@ export class CnnStyleTransfer extends LitElement {
         gap: 1rem;
         align-items: start;
         --cnn-heatmap-size: 256px;
-      }
-      .status {
-        font-size: 0.875rem;
-        min-height: 1.3rem;
       }
       .readout {
         font-size: 0.8rem;
@@ -166,63 +142,53 @@ export class CnnStyleTransfer extends LitElement {
   ];
 
   @state() private settings: Settings = { ...DEFAULTS };
-  @state() private phase: Phase = 'idle';
   @state() private history: number[] = [];
   @state() private terms: TermPoint[] = [];
   @state() private content: { image: RgbaImage; title: string } | null = null;
   @state() private shown: { content?: RgbaImage; styles: { label: string; image: RgbaImage }[] } = { styles: [] };
   @state() private result: RgbaImage | null = null;
   @state() private error: string | null = null;
-  @state() private message = '';
   @state() private msPerStep = 0;
+  @state() private place: RunnerPlace | null = null;
+  @state() private convergedAt: { step: number; seconds: number } | null = null;
 
-  private readonly runs = new RunSlot();
-  private readonly pauseControl = new PauseControl(() => {
-    if (this.phase === 'pausing') this.phase = 'paused';
-  });
-  private nets = new Map<StyleNetworkId, Promise<ConvNet>>();
+  private readonly runner = new StyleRunner();
+  private readonly runs = new RunPhases(this, this.runner, { confirmPause: true });
   private ran: (Settings & { content: string }) | null = null;
 
   private get busy(): boolean {
-    return this.phase === 'running' || this.phase === 'pausing' || this.phase === 'paused';
+    return this.runs.busy;
+  }
+
+  private get phase() {
+    return this.runs.phase;
   }
 
   override connectedCallback(): void {
     super.connectedCallback();
     const saved = this.id ? (readUrlFields(this.id, WHAT, CHECKS) as Partial<Settings>) : {};
     this.settings = { ...DEFAULTS, ...saved };
-    // Start loading the network while the reader looks: the figure holds it until it leaves.
-    void this.net(this.settings.network).catch((err: unknown) => (this.error = `The network could not be loaded: ${errorMessage(err)}`));
+    // Start the engine and the worker while the reader looks.
+    void this.runner.where().then(
+      (place) => (this.place = place),
+      (err: unknown) => (this.error = `The engine could not start: ${errorMessage(err)}`),
+    );
   }
 
   override disconnectedCallback(): void {
-    this.cancel('The run was cancelled: the figure left the page.');
-    const nets = [...this.nets.values()];
-    this.nets = new Map();
-    for (const net of nets) void net.then((n) => n.dispose(), () => undefined);
     super.disconnectedCallback();
-  }
-
-  private net(id: StyleNetworkId): Promise<ConvNet> {
-    let net = this.nets.get(id);
-    if (!net) {
-      net = loadStyleNetwork(id, this.settings.size);
-      this.nets.set(id, net);
-      net.catch(() => this.nets.delete(id));
-    }
-    return net;
+    this.runner.dispose();
   }
 
   private set(patch: Partial<Settings>): void {
     this.settings = { ...this.settings, ...patch };
     if (this.id) writeUrlState(this.id, this.settings);
-    if (patch.network) void this.net(patch.network).catch(() => undefined);
   }
 
   private onContent = (e: Event): void => {
     const detail = (e as CustomEvent<ImageChangeDetail>).detail;
     this.content = { image: detail.image, title: detail.title };
-    if (this.busy) this.cancel('The run was cancelled: the content image changed.');
+    if (this.busy) this.runs.cancel('The run was cancelled: the content image changed.');
   };
 
   private async run(): Promise<void> {
@@ -233,93 +199,57 @@ export class CnnStyleTransfer extends LitElement {
       return;
     }
     const s = { ...this.settings };
-    const styles = [s.style, s.style2].map((id, i) => ({ id, weight: s.blend[i]! })).filter((st) => st.weight > 0);
-    if (styles.length === 0) {
+    const chosen = [s.style, s.style2].map((id, i) => ({ id, weight: s.blend[i]! })).filter((st) => st.weight > 0);
+    if (chosen.length === 0) {
       this.error = 'Give at least one style a blend weight above zero.';
       return;
     }
     const signal = this.runs.start();
-    this.pauseControl.resume();
-    Object.assign(this, { phase: 'running', history: [], terms: [], result: null, error: null, message: '', msPerStep: 0, ran: { ...s, content: content.title } });
+    Object.assign(this, { history: [], terms: [], result: null, error: null, msPerStep: 0, convergedAt: null, ran: { ...s, content: content.title } });
+    let range: readonly [number, number] = [0, 1];
+    let busyMs = 0;
     try {
-      const net = await this.net(s.network);
-      const range = net.inputRange;
-      const spec = { height: s.size, width: s.size, channels: 3 as const, range };
-      // The content's code and the styles' blended Gram matrices, as plain data.
-      const x = toModelInput(content.image, spec);
-      let code, start, shownContent;
-      try {
-        [code, start, shownContent] = await Promise.all([layerCode(net, x, s.contentLayer), x.data() as Promise<Float32Array>, tensorToImage(x, { range })]);
-      } finally {
-        x.dispose();
-      }
-      const grams = [];
-      const shownStyles = [];
-      for (const style of styles) {
-        const image = await galleryImage(style.id, signal);
-        const full = toModelInput(image, spec);
-        const scaled = scaleImage(full, s.scale);
-        full.dispose();
-        try {
-          grams.push(await gramTargets(net, scaled, STYLE_LAYERS));
-          shownStyles.push({ label: `Style: ${style.id}, weight ${formatNumber(style.weight)}, scale ${formatNumber(s.scale)} (${scaled.shape[1]} px)`, image: await tensorToImage(scaled, { range }) });
-        } finally {
-          scaled.dispose();
-        }
-      }
+      const styles = await Promise.all(chosen.map(async (st) => ({ image: await galleryImage(st.id, signal), weight: st.weight })));
       if (!this.runs.isCurrent(signal)) return;
-      this.shown = { content: shownContent, styles: shownStyles };
-      const layers = blendGrams(grams, styles.map((st) => st.weight)).map((target) => ({ target, weight: 1 }));
-      const t0 = performance.now();
-      const options = styleTransfer(net, { content: code, layers, contentWeight: s.alpha, styleWeight: s.beta, tvWeight: s.gamma, size: s.size, steps: s.steps, seed: s.seed, start });
-      const snapshotTerms = async (step: number, image: RenderedImage) => {
-        const t = await transferTerms(net, image, { content: code, layers });
-        if (this.runs.isCurrent(signal)) this.terms = [...this.terms, { step, content: s.alpha * t.content, style: s.beta * t.style, tv: s.gamma * t.tv }];
+      const job = {
+        kind: 'transfer' as const,
+        content: content.image,
+        styles,
+        scale: s.scale,
+        contentLayer: s.contentLayer,
+        contentWeight: s.alpha,
+        styleWeight: s.beta,
+        tvWeight: s.gamma,
+        size: s.size,
+        steps: s.steps,
+        seed: s.seed,
       };
-      const result = await render(net, {
-        ...options,
+      const result = await this.runner.run(job, s.network, {
         signal,
-        pause: this.pauseControl,
-        snapshotEvery: SNAPSHOT_EVERY,
-        onStep: async (st) => {
+        onHeld: () => this.runs.held(),
+        onInputs: (inputs: JobInputs) => {
           if (!this.runs.isCurrent(signal)) return;
-          this.history = [...this.history, -st.objective];
-          this.msPerStep = (performance.now() - t0) / this.history.length;
-          if (st.image) {
-            this.result = renderedToRgba(st.image, range);
-            await snapshotTerms(st.step, st.image);
-          }
+          range = inputs.range;
+          this.shown = {
+            content: renderedToRgba(inputs.picture, range),
+            styles: inputs.styles.map((image, i) => ({ label: `Style: ${chosen[i]!.id}, weight ${formatNumber(chosen[i]!.weight)}, scale ${formatNumber(s.scale)} (${image.width} px)`, image: renderedToRgba(image, range) })),
+          };
+        },
+        onStep: (st: JobStep) => {
+          if (!this.runs.isCurrent(signal)) return;
+          busyMs += st.ms;
+          this.history = [...this.history, st.loss];
+          this.msPerStep = busyMs / this.history.length;
+          if (!this.convergedAt && converged('transfer', this.history)) this.convergedAt = { step: st.step, seconds: busyMs / 1000 };
+          if (st.image) this.result = renderedToRgba(st.image, range);
+          if (st.terms) this.terms = [...this.terms, { step: st.step, ...st.terms }];
         },
       });
       if (!this.runs.isCurrent(signal)) return;
-      this.result = renderedToRgba(result.image, range);
-      this.phase = result.aborted ? 'cancelled' : 'done';
-      if (result.aborted) this.message ||= `The run was cancelled after ${this.history.length} of ${s.steps} steps.`;
+      if (result.image) this.result = renderedToRgba(result.image, range);
+      this.runs.finish(signal, `The run was cancelled after ${this.history.length} of ${s.steps} steps.`);
     } catch (err) {
-      if (this.runs.isCurrent(signal)) Object.assign(this, { error: errorMessage(err), phase: 'idle' });
-    }
-  }
-
-  private pause(): void {
-    if (this.phase !== 'running') return;
-    this.pauseControl.pause();
-    this.phase = 'pausing';
-  }
-
-  private resume(): void {
-    if (this.phase !== 'paused' && this.phase !== 'pausing') return;
-    this.phase = 'running';
-    this.pauseControl.resume();
-  }
-
-  private cancel(message = ''): void {
-    if (!this.busy) return;
-    this.message = message;
-    this.runs.abort();
-    this.pauseControl.resume();
-    if (message) {
-      this.runs.drop();
-      this.phase = 'cancelled';
+      if (this.runs.fail(signal)) this.error = errorMessage(err);
     }
   }
 
@@ -378,10 +308,11 @@ export class CnnStyleTransfer extends LitElement {
         ${numberField('Steps', 'steps', s.steps, STEP_RANGE, 1, (steps) => this.set({ steps }), busy)}
         ${numberField('Seed', 'seed', s.seed, SEED_RANGE, 1, (seed) => this.set({ seed }), busy)}
       </div>
+      <p class="note muted" data-testid="place">${describePlace(this.place)}</p>
       <div class="buttons">
         <button type="button" aria-disabled=${busy || !this.content} @click=${() => void this.run()}>Run</button>
-        <button type="button" aria-disabled=${!busy} @click=${this.phase === 'running' ? this.pause : this.resume}>${this.phase === 'running' || !busy ? 'Pause' : 'Resume'}</button>
-        <button type="button" aria-disabled=${!busy} @click=${() => this.cancel()}>Cancel</button>
+        <button type="button" aria-disabled=${!busy} @click=${() => (this.phase === 'running' ? this.runs.pause() : this.runs.resume())}>${this.phase === 'running' || !busy ? 'Pause' : 'Resume'}</button>
+        <button type="button" aria-disabled=${!busy} @click=${() => this.runs.cancel()}>Cancel</button>
         <button type="button" aria-disabled=${!this.result} @click=${() => void this.exportPng()}>Export PNG</button>
       </div>`;
   }
@@ -398,7 +329,7 @@ export class CnnStyleTransfer extends LitElement {
       pausing: `Pausing after step ${step + 1}…`,
       paused: `Paused after step ${step} of ${total}${value}.`,
       done: `Done: ${step} steps${value}${speed}.`,
-      cancelled: this.message || 'The run was cancelled.',
+      cancelled: this.runs.message || 'The run was cancelled.',
     }[this.phase];
     return html`<p class="status" role="status" aria-live="polite">${text}</p>`;
   }
@@ -426,6 +357,11 @@ export class CnnStyleTransfer extends LitElement {
             <ul class="readout" aria-label="Run in numbers" data-testid="readout">
               <li>Step <span data-testid="step">${h.length}</span> of ${total}.</li>
               <li>Total loss: first <span data-testid="first" data-value=${h[0]!}>${formatNumber(h[0]!)}</span>, now <span data-testid="loss" data-value=${h[h.length - 1]!}>${formatNumber(h[h.length - 1]!)}</span>.</li>
+              <li data-testid="converged">
+                ${this.convergedAt
+                  ? `Converged at step ${this.convergedAt.step}, after ${this.convergedAt.seconds.toFixed(1)} s of computing: the loss was down to ${CONVERGED.transfer * 100}% of the content picture's.`
+                  : `Not yet converged (the loss at ${CONVERGED.transfer * 100}% of the content picture's).`}
+              </li>
               ${last ? html`<li data-testid="terms">At step ${last.step}: α L_content ${formatNumber(last.content)}, β L_style ${formatNumber(last.style)}, γ L_TV ${formatNumber(last.tv)}.</li>` : nothing}
             </ul>
           </div>`
@@ -434,7 +370,7 @@ export class CnnStyleTransfer extends LitElement {
   }
 
   override render() {
-    return html`<div class="panel" aria-busy=${this.busy ? 'true' : 'false'} data-phase=${this.phase} data-steps=${this.history.length}>
+    return html`<div class="panel" aria-busy=${this.busy ? 'true' : 'false'} data-phase=${this.phase} data-steps=${this.history.length} data-leaked=${this.runner.lastLeaked}>
       ${this.renderControls()} ${this.renderStatus()}
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing} ${this.renderResult()}
     </div>`;

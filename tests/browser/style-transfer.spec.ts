@@ -161,3 +161,73 @@ test('style transfer: pause holds, cancel stops, and a bad link value falls back
   expect(await steps(figure)).toBe(paused);
   expectNoProblems(problems);
 });
+
+/** Records the page's long tasks (over 50 ms) from now on, into `window.__longTasks`. */
+async function watchLongTasks(page: Page): Promise<void> {
+  await page.evaluate(() => {
+    const w = window as unknown as { __longTasks: number[] };
+    w.__longTasks = [];
+    new PerformanceObserver((list) => list.getEntries().forEach((e) => w.__longTasks.push(e.duration))).observe({ type: 'longtask' });
+  });
+}
+
+const longestTask = (page: Page) => page.evaluate(() => Math.max(0, ...(window as unknown as { __longTasks: number[] }).__longTasks));
+
+test('Gram synthesis at 128 px runs in a worker: the page answers while it runs, pause, resume and cancel reach the worker, no tensor is left there', async ({ page, problems }) => {
+  const figure = await openFigure(page, 'cnn-gram-texture#gram', { gram: { steps: 300, size: 128 } });
+  await expect(figure.getByTestId('place')).toContainText('Runs in a background worker on WASM');
+  await watchLongTasks(page);
+  await figure.getByRole('button', { name: 'Run' }).click();
+  await expect.poll(() => steps(figure), { timeout: 90_000 }).toBeGreaterThan(3);
+  // A control answers while the run goes on: the heatmap follows the layer chosen.
+  await figure.getByRole('combobox', { name: 'Gram matrix of' }).selectOption('relu3_1');
+  await expect(figure.getByTestId('gram').getByRole('img')).toHaveAccessibleName(/128 × 128 matrix/);
+  await figure.getByRole('button', { name: 'Pause' }).click();
+  await expect(figure.locator('.panel[data-steps]')).toHaveAttribute('data-phase', 'paused', { timeout: 30_000 });
+  const paused = await steps(figure);
+  for (let i = 0; i < 3; i++) {
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => setTimeout(r, 200))));
+    expect(await steps(figure)).toBe(paused);
+  }
+  await figure.getByRole('button', { name: 'Resume' }).click();
+  await expect.poll(() => steps(figure), { timeout: 60_000 }).toBeGreaterThan(paused + 2);
+  // The page's own tasks stay far shorter than one step, which takes hundreds of milliseconds in the worker.
+  const msPerStep = Number((await figure.locator('.status').textContent())!.match(/(\d+) ms a step/)![1]);
+  expect(await longestTask(page)).toBeLessThan(msPerStep);
+  await figure.getByRole('button', { name: 'Cancel' }).click();
+  await expect(figure.locator('.panel[data-steps]')).toHaveAttribute('data-phase', 'cancelled', { timeout: 30_000 });
+  await expect(figure.locator('.status')).toContainText(/The run was cancelled after \d+ of 300 steps/);
+  // The worker reports what its job left behind: nothing, after a cancel as after a finished run.
+  await expect(figure.locator('.panel[data-steps]')).toHaveAttribute('data-leaked', '0');
+  await figure.getByRole('spinbutton', { name: 'Steps' }).fill('4');
+  await figure.getByRole('spinbutton', { name: 'Steps' }).press('Tab');
+  await figure.getByRole('button', { name: 'Run' }).click();
+  await expect(figure.locator('.status')).toContainText('Done: 4 steps', { timeout: 60_000 });
+  await expect(figure.locator('.panel[data-steps]')).toHaveAttribute('data-leaked', '0');
+  expectNoProblems(problems);
+});
+
+test('without workers the style figures run on the page, as before, and say so', async ({ page, problems }) => {
+  await page.addInitScript(() => {
+    // The style worker cannot start, as on an embedding page that loads the figures from another origin
+    // (a worker's script must be same-origin); TensorFlow.js's own WASM threads still start.
+    const Original = window.Worker;
+    window.Worker = class extends Original {
+      constructor(url: string | URL, options?: WorkerOptions) {
+        if (options?.name === 'style-jobs') throw new DOMException('Script at a cross-origin URL cannot be accessed', 'SecurityError');
+        super(url, options);
+      }
+    };
+  });
+  const figure = await openFigure(page, 'cnn-gram-texture#gram', { gram: { steps: 6, size: 32 } });
+  await expect(figure.getByTestId('place')).toContainText("Runs on the page's thread on WASM");
+  await expect(figure.getByTestId('place')).toContainText('no worker could start');
+  await figure.getByRole('button', { name: 'Run' }).click();
+  await expect(figure.locator('.status')).toContainText('Done: 6 steps', { timeout: 90_000 });
+  const [first, now] = await losses(figure);
+  expect(now).toBeLessThan(first);
+  const transfer = page.locator('cnn-style-transfer#transfer');
+  await transfer.scrollIntoViewIfNeeded();
+  await expect(transfer.getByTestId('place')).toContainText("Runs on the page's thread");
+  expectNoProblems(problems);
+});
