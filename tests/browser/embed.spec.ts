@@ -39,8 +39,12 @@ const EXPECTED = {
   guided: [0, 0, 6, 0], // R where both are
 };
 
+/** The figures of the course page. */
+const FIGURES = `<cnn-relu-backward forward="${JSON.stringify(FORWARD)}" upstream="${JSON.stringify(UPSTREAM)}"></cnn-relu-backward>
+      <cnn-attribution method="grad-cam"></cnn-attribution>`;
+
 /** The course page: nothing but markup and one module script, with the assets beside it or where a meta names them. */
-function coursePage(code: string, assets?: string): string {
+function coursePage(code: string, assets?: string, figures = FIGURES): string {
   return `<!doctype html>
 <html lang="en">
   <head>
@@ -53,8 +57,7 @@ function coursePage(code: string, assets?: string): string {
     <main>
       <h1>Week 3: backpropagation through a ReLU</h1>
       <cnn-backend-status></cnn-backend-status>
-      <cnn-relu-backward forward="${JSON.stringify(FORWARD)}" upstream="${JSON.stringify(UPSTREAM)}"></cnn-relu-backward>
-      <cnn-attribution method="grad-cam"></cnn-attribution>
+      ${figures}
     </main>
   </body>
 </html>`;
@@ -97,7 +100,7 @@ function pageServer(page: () => string, isolated: boolean): Server {
 let assetOrigin = '';
 let moduleOrigin = '';
 const servers: Server[] = [];
-const pages: Record<'plain' | 'isolated' | 'elsewhere', string> = { plain: '', isolated: '', elsewhere: '' };
+const pages: Record<'plain' | 'isolated' | 'elsewhere' | 'style', string> = { plain: '', isolated: '', elsewhere: '', style: '' };
 
 test.beforeAll(async () => {
   expect(existsSync(join(BUNDLE_DIR, 'cnn-elements.js')), 'no embed bundle: run `npm run build:embed`').toBe(true);
@@ -106,12 +109,14 @@ test.beforeAll(async () => {
   const plain = pageServer(() => coursePage(assetOrigin), false);
   const isolated = pageServer(() => coursePage(assetOrigin), true);
   const elsewhere = pageServer(() => coursePage(moduleOrigin, assetOrigin), false);
-  servers.push(assets, moduleOnly, plain, isolated, elsewhere);
+  const style = pageServer(() => coursePage(assetOrigin, undefined, '<cnn-gram-texture></cnn-gram-texture>'), true);
+  servers.push(assets, moduleOnly, plain, isolated, elsewhere, style);
   assetOrigin = await listen(assets, '127.0.0.1');
   moduleOrigin = await listen(moduleOnly, '127.0.0.1');
   pages.plain = await listen(plain, 'localhost');
   pages.isolated = await listen(isolated, 'localhost');
   pages.elsewhere = await listen(elsewhere, 'localhost');
+  pages.style = await listen(style, 'localhost');
 });
 
 test.afterAll(async () => {
@@ -180,5 +185,20 @@ test('the page’s cnn-asset-base meta sends every asset request to the host it 
   for (const path of ['/models/scenes-cnn/model.json', '/wasm/tfjs-backend-wasm']) {
     expect(requests.some((url) => url.startsWith(assetOrigin + path)), `${path} from ${assetOrigin}`).toBe(true);
   }
+  expect(problems.list).toEqual([]);
+});
+
+test('an embedded Gram figure runs on the page: the bundle\'s worker script is on another origin, so no worker can start', async ({ page, problems }) => {
+  await page.goto(`${pages.style}/?backend=wasm`);
+  const figure = page.locator('cnn-gram-texture');
+  await figure.scrollIntoViewIfNeeded();
+  await expect(figure.locator('.status')).toContainText('press Run', { timeout: 60_000 });
+  await expect(figure.getByTestId('place')).toContainText("Runs on the page's thread on WASM");
+  await expect(figure.getByTestId('place')).toContainText('no worker could start');
+  await figure.getByRole('button', { name: 'Run' }).click();
+  await expect.poll(async () => Number(await figure.locator('.panel').getAttribute('data-steps')), { timeout: 60_000 }).toBeGreaterThan(3);
+  await figure.getByRole('button', { name: 'Cancel' }).click();
+  await expect(figure.locator('.panel')).toHaveAttribute('data-phase', 'cancelled', { timeout: 30_000 });
+  await expect(page.locator('cnn-backend-status')).toHaveAttribute('data-backend', 'wasm');
   expect(problems.list).toEqual([]);
 });
