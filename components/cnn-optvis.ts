@@ -120,6 +120,8 @@ export class CnnOptvis extends LitElement {
   @state() private message = '';
   @state() private error: string | null = null;
   @state() private msPerStep = 0;
+  /** How the steps are computed, where the technique says (DeepDream: the tiles of a large image). */
+  @state() private stepNote = '';
   /** What the run reached, in sentences (techniques that compare two results). */
   @state() private reached: string[] = [];
   /** The generators' cards, for a technique that searches a generator's code (null until read). */
@@ -263,7 +265,7 @@ export class CnnOptvis extends LitElement {
     if (spec.needsImage && !sample) return;
     const signal = this.runs.start();
     this.pauseControl.resume();
-    Object.assign(this, { phase: 'running', history: [], result: null, gallery: [], reached: [], error: null, message: '', msPerStep: 0 });
+    Object.assign(this, { phase: 'running', history: [], result: null, gallery: [], reached: [], error: null, message: '', msPerStep: 0, stepNote: '' });
     const [, , channels] = net.inputShape;
     const image = (height: number, width: number) =>
       toModelInput(sample!.image, { height, width, channels: channels === 1 ? 1 : 3, range: net.inputRange });
@@ -282,6 +284,7 @@ export class CnnOptvis extends LitElement {
           if (!this.runs.isCurrent(signal)) return;
           this.history = [...this.history, s.objective];
           this.msPerStep = (performance.now() - t0) / this.history.length;
+          this.stepNote = s.note ?? '';
           if (s.image) {
             this.lastImage = s.image;
             this.result = this.display(s.image, net);
@@ -441,7 +444,7 @@ export class CnnOptvis extends LitElement {
     const step = this.history.length;
     const last = this.history[step - 1];
     const value = last === undefined ? '' : `, objective ${formatNumber(last)}`;
-    const speed = this.msPerStep ? `, ${this.msPerStep.toFixed(0)} ms a step` : '';
+    const speed = (this.msPerStep ? `, ${this.msPerStep.toFixed(0)} ms a step` : '') + (this.stepNote ? ` (${this.stepNote})` : '');
     let text = '';
     if (!spec) text = `There is no technique called “${this.technique}”.`;
     else if (this.workbench.state.loading || !this.workbench.state.net) text = 'Loading the network…';

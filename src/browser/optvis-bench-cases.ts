@@ -4,13 +4,15 @@
  * so milliseconds per step are the median divided by 10 (multifaceted: the
  * search of the test subset for its starts, then 4 facets of 10 steps; the latent technique: 10 steps
  * through the code of the generator trained on the network's data). DeepDream also runs
- * one octave on a 256×256 copy of the scene (the chapter's goal: under 10 s).
+ * one octave on a 256×256 copy of the scene (the chapter's goal: under 10 s),
+ * and, at that size, two steps with each of several tile sizes.
  * Each run goes as the figure's does: it reads an image back every
  * SNAPSHOT_EVERY steps and yields to the page between steps, with a pause
  * control and a signal, so that its long tasks are the ones a reader meets.
  */
 import { circuit, circuitLayers } from '../core/circuits';
 import { loadProjectModel } from '../core/model-loader';
+import { deepDream } from '../core/optvis/deep-dream';
 import { generatorForNetwork, loadGenerator } from '../core/optvis/generator';
 import { bookGeneratorCards } from './generators';
 import { OPTVIS_TECHNIQUES, type Settings, defaultSettings } from '../core/optvis/registry';
@@ -78,6 +80,31 @@ function circuitCase(modelId: string): BenchCase {
   };
 }
 
+/** Steps per timed run of the tile sweep: enough for a step's time and its longest task. */
+const SWEEP_STEPS = 2;
+
+/**
+ * DeepDream on a 256×256 copy of scene 0, one octave of 2 steps at `layer` with the tiles' crops at most
+ * `crop` pixels a side (1000: one tile, the whole image in one task): the measurement behind
+ * TILE_CROP_SIDE (tiles.ts), each crop's cost per step beside its longest task.
+ */
+function dreamTileCase(layer: string, crop: number): BenchCase {
+  return {
+    id: `scenes-cnn/deep-dream-256-${layer}-crop-${crop}`,
+    description: `DeepDream on scenes-cnn, test image 0 at 256×256, ${layer}, one octave of ${SWEEP_STEPS} steps, tiles' crops at most ${crop} pixels a side`,
+    async setup(): Promise<BenchWorkload> {
+      const net = await loadProjectModel('scenes-cnn', assetBase());
+      const source = sampleTensor(net, await testSample('scenes-cnn', 0));
+      const image = tf.tidy(() => tf.image.resizeBilinear(source, [256, 256], true) as Tensor4D);
+      source.dispose();
+      return {
+        run: () => deepDream(net, image, { layer, octaves: 1, steps: SWEEP_STEPS, tileCrop: crop }, figureLoop()),
+        dispose: () => (image.dispose(), net.dispose()),
+      };
+    },
+  };
+}
+
 /** Every optimisation technique on each network, and DeepDream at 256×256 on the scenes. */
 export function optvisBenchCases(models: readonly string[]): BenchCase[] {
   const dreamOctave = { octaves: 1, steps: STEPS };
@@ -94,5 +121,8 @@ export function optvisBenchCases(models: readonly string[]): BenchCase[] {
       latentCase(m),
     ]),
     optvisCase('scenes-cnn', 'deep-dream', 'deep-dream-256', { ...dreamOctave, size: '256' }),
+    // The smallest crops that cut each axis into 4, 3, 2 and 1 tiles at relu3_1, and into 5, 4, 2 and 1 at relu4_1.
+    ...[104, 128, 160, 1000].map((crop) => dreamTileCase('relu3_1', crop)),
+    ...[136, 144, 168, 1000].map((crop) => dreamTileCase('relu4_1', crop)),
   ];
 }

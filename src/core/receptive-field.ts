@@ -34,8 +34,12 @@ export interface PixelBox {
   right: number;
 }
 
-/** One axis of a layer: output cells for `n` input cells, and the padding before the first cell. */
-function axis(g: LayerGeometry, a: 0 | 1, n: number): { cells: number; pad: number; kernel: number } {
+/**
+ * One axis of a layer: output cells for `n` input cells, the padding before the first cell, and the
+ * effective kernel. Exported for tiling (optvis/tiles.ts), which compares the paddings of a crop with the
+ * whole image's.
+ */
+export function layerAxis(g: LayerGeometry, a: 0 | 1, n: number): { cells: number; pad: number; kernel: number } {
   const kernel = g.dilation[a] * (g.kernel[a] - 1) + 1;
   const s = g.stride[a];
   if (g.padding === 'valid') return { cells: Math.floor((n - kernel) / s) + 1, pad: 0, kernel };
@@ -60,7 +64,7 @@ export function fieldGeometry(net: Pick<ConvNet, 'layers' | 'inputShape' | 'form
       );
     }
     for (const a of [0, 1] as const) {
-      const { cells, pad, kernel } = axis(l.geometry, a, field.cells[a]);
+      const { cells, pad, kernel } = layerAxis(l.geometry, a, field.cells[a]);
       field.start[a] -= pad * field.jump[a];
       field.size[a] += (kernel - 1) * field.jump[a];
       field.jump[a] *= l.geometry.stride[a];

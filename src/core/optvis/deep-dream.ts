@@ -6,7 +6,9 @@
  * gradient at the layer is the activation itself), with steps normalised by
  * the gradient's mean absolute value and a random shift (jitter) each step.
  * Octaves run it on a small copy first and then on larger ones, so that the
- * patterns grow at several scales.
+ * patterns grow at several scales. The gradient is computed in tiles, each in
+ * a task of its own, exactly as on the whole image (tiles.ts), so a large
+ * octave does not hold the page.
  */
 import type { ConvNet } from '../convnet';
 import { tf, type Tensor4D } from '../tf';
@@ -14,6 +16,7 @@ import { layerEnergy } from './objectives';
 import { pixelImage } from './param';
 import { clipToRange } from './regularisers';
 import { type RenderOptions, type RenderStep, type RenderedImage, normalisedAscent, render } from './render';
+import { type TilingReport, tileCount, tiledGradient } from './tiles';
 import { jitter } from './transforms';
 
 /**
@@ -33,6 +36,8 @@ export interface DreamSettings {
   /** Mean change of a pixel per step, as a fraction of the input range. */
   stepSize?: number;
   jitter?: number;
+  /** The largest side of a tile's crop in pixels (tiles.ts, TILE_CROP_SIDE by default). */
+  tileCrop?: number;
 }
 
 /** Image sides of each octave, smallest first, ending at [height, width]. */
@@ -43,8 +48,11 @@ export function octaveSizes(height: number, width: number, octaves: number, scal
   });
 }
 
-/** The render options of one octave, starting from `image` (not disposed). */
-export function dreamOctave(net: ConvNet, image: Tensor4D, settings: DreamSettings): RenderOptions {
+/**
+ * The render options of one octave, starting from `image` (not disposed); its gradient stage tells
+ * `onPlan` how it cuts the octave into tiles.
+ */
+export function dreamOctave(net: ConvNet, image: Tensor4D, settings: DreamSettings, onPlan?: (report: TilingReport) => void): RenderOptions {
   const { steps, stepSize, jitter: shift } = { ...DREAM_DEFAULTS, ...settings };
   const [, h, w, c] = image.shape;
   const [lo, hi] = net.inputRange;
@@ -56,10 +64,17 @@ export function dreamOctave(net: ConvNet, image: Tensor4D, settings: DreamSettin
       p.assign(image);
       return p;
     },
+    gradient: tiledGradient({ ...(settings.tileCrop ? { cropSide: settings.tileCrop } : {}), ...(onPlan ? { onPlan } : {}) }),
     update: () => normalisedAscent(stepSize * (hi - lo)),
     transforms: shift > 0 ? [jitter(shift)] : [],
     regularisers: [clipToRange()],
   };
+}
+
+/** How an octave is cut, in words: "256×256 in 9 tiles, halo 19 pixels"; nothing for one tile, unless a reason forced it. */
+function tilingNote({ plan, height, width }: TilingReport): string | undefined {
+  if (plan.reason) return `${height}×${width} in one pass: ${plan.reason}`;
+  return tileCount(plan) > 1 ? `${height}×${width} in ${tileCount(plan)} tiles, halo ${plan.halo[0]} pixels` : undefined;
 }
 
 /** Options of {@link deepDream} beyond the settings: those of the render loop. */
@@ -89,10 +104,11 @@ export async function deepDream(net: ConvNet, image: Tensor4D, settings: DreamSe
     for (const [octave, [h, w]] of octaveSizes(height, width, octaves, octaveScale).entries()) {
       const start = tf.tidy(() => tf.image.resizeBilinear(current, [h, w], true));
       const offset = history.length;
+      let note: string | undefined;
       const result = await render(net, {
-        ...dreamOctave(net, start, settings),
+        ...dreamOctave(net, start, settings, (report) => (note = tilingNote(report))),
         ...run,
-        onStep: (s) => run.onStep?.({ ...s, step: offset + s.step, octave }),
+        onStep: (s) => run.onStep?.({ ...s, step: offset + s.step, octave, ...(note ? { note } : {}) }),
       }).finally(() => start.dispose());
       history.push(...result.history);
       current.dispose();

@@ -23,6 +23,17 @@ export interface ObjectiveContext {
   range: readonly [number, number];
 }
 
+/**
+ * An objective that is the mean, over the cells (y, x) of one layer's feature map, of a term of that cell's
+ * activation alone, summed over the batch. Such an objective can be computed tile by tile, each tile of
+ * the image answering for its own cells (tiles.ts).
+ */
+export interface CellObjective {
+  layer: string;
+  /** The term of every cell: [batch, h, w, channels] activations → [batch, h, w]. */
+  terms(activation: Tensor): Tensor;
+}
+
 /** A scalar to maximise, with the layers its forward pass must capture and a short formula for the reader. */
 export class Objective {
   constructor(
@@ -32,6 +43,8 @@ export class Objective {
     readonly value: (ctx: ObjectiveContext) => Scalar,
     /** The formula in plain text, e.g. "logit[3] − 0.01·‖x‖²". */
     readonly formula: string,
+    /** The same objective as a mean over a layer's cells, where it is one (combinations are not). */
+    readonly cells?: CellObjective,
   ) {}
 
   /** This objective plus another. */
@@ -93,13 +106,16 @@ export function channel(layer: string, index: number): Objective {
  * gradient with respect to the activation is the activation itself (up to the constant 2/N).
  */
 export function layerEnergy(layer: string): Objective {
+  const cells: CellObjective = { layer, terms: (a) => tf.mean(tf.square(a), 3) };
   return new Objective(
     [layer],
     (ctx) => {
       const a = captured(ctx, layer);
+      if (a.rank === 4) return tf.sum(tf.mean(cells.terms(a), [1, 2]));
       return tf.sum(tf.mean(tf.square(a), Array.from({ length: a.rank - 1 }, (_, i) => i + 1)));
     },
     `mean ${layer}²`,
+    cells,
   );
 }
 

@@ -5,6 +5,8 @@
  *   param        what is optimised (default: a Fourier image of the network's input size)
  *   transforms   random transforms before each forward pass (default: none)
  *   objective    what is climbed (required)
+ *   gradient     how the step's objective and its gradient reach the update (default: one forward and
+ *                backward pass of the whole image, {@link wholeImage}; tiles.ts splits it into tiles)
  *   update       how a step changes the variables (default: Adam, learning rate 0.05)
  *   regularisers operations on the image after a step (default: none)
  *
@@ -19,7 +21,7 @@ import type { ConvNet } from '../convnet';
 import { yieldToEventLoop } from '../features/image-set';
 import { mixSeed, mulberry32 } from '../random';
 import { tf, type Tensor4D } from '../tf';
-import type { Objective } from './objectives';
+import type { Objective, ObjectiveContext } from './objectives';
 import { type ImageParam, fourierImage } from './param';
 import type { Regulariser } from './regularisers';
 import { type Transform, composeTransforms } from './transforms';
@@ -74,6 +76,68 @@ export function normalisedAscent(stepSize: number): Update {
       return value;
     },
     dispose() {},
+  };
+}
+
+/** What a {@link GradientStage} gets for one step. */
+export interface GradientContext {
+  net: ConvNet;
+  objective: Objective;
+  /** The image of the step, from the parameterisation; call inside tf.tidy or a gradient. */
+  image(): Tensor4D;
+  /** The image's height, width and channels. */
+  shape: readonly [number, number, number];
+  /** This step's random transforms of an image: every call within a step makes the same random choices. */
+  transform(image: Tensor4D): Tensor4D;
+  range: readonly [number, number];
+  signal?: AbortSignal;
+}
+
+/** A step's objective as the update differentiates it, and the release of what the stage keeps for it. */
+export interface StepObjective {
+  /** The objective at the parameterisation's image (a scalar tensor); called inside the update's gradient. */
+  value(): Scalar;
+  dispose(): void;
+}
+
+/**
+ * How a step's objective reaches the update: a closure the update differentiates through the whole
+ * network ({@link wholeImage}), or one whose gradient was computed beforehand, possibly over several tasks
+ * (tiles.ts). Resolves to null when the signal aborted while it worked.
+ */
+export type GradientStage = (ctx: GradientContext) => Promise<StepObjective | null>;
+
+/** The objective of the transformed image, through one forward pass of the network. */
+export function forwardObjective(ctx: GradientContext, transformed: Tensor4D, image: Tensor4D): Scalar {
+  const context: ObjectiveContext = { result: ctx.net.forward(transformed, { capture: ctx.objective.capture }), image, range: ctx.range };
+  return ctx.objective.value(context);
+}
+
+/** The default stage: the update differentiates one forward and backward pass of the whole image, in one task. */
+export function wholeImage(): GradientStage {
+  return async (ctx) => ({
+    value: () => {
+      const image = ctx.image();
+      return forwardObjective(ctx, ctx.transform(image), image);
+    },
+    dispose() {},
+  });
+}
+
+/** The loop's transforms with one step's random draws kept, so that every call within the step makes the same choices. */
+function stepTransform(transform: Transform, random: () => number, range: readonly [number, number]) {
+  const draws: number[] = [];
+  let at = 0;
+  const draw = () => {
+    if (at === draws.length) draws.push(random());
+    return draws[at++]!;
+  };
+  return {
+    nextStep: () => void (draws.length = 0),
+    apply: (image: Tensor4D) => {
+      at = 0;
+      return transform(image, draw, range);
+    },
   };
 }
 
@@ -138,6 +202,8 @@ export interface RenderStep {
   objective: number;
   /** The image after this step, every `snapshotEvery` steps and at the last one. */
   image?: RenderedImage;
+  /** How the step was computed, for a view's progress, where a technique says (DeepDream: its tiles). */
+  note?: string;
 }
 
 /** Options of {@link render}. */
@@ -147,6 +213,8 @@ export interface RenderOptions {
   /** Builds the parameterisation (the loop disposes it); default a Fourier image of the network's input size. */
   param?: () => ImageParam;
   transforms?: readonly Transform[];
+  /** How the step's objective and its gradient are computed; default {@link wholeImage}. */
+  gradient?: GradientStage;
   /** Builds the step rule (the loop disposes it); default {@link adam}. */
   update?: () => Update;
   regularisers?: readonly Regulariser[];
@@ -182,27 +250,31 @@ async function readImage(param: ImageParam): Promise<RenderedImage> {
 export async function render(net: ConvNet, options: RenderOptions): Promise<RenderResult> {
   const { objective, steps, seed = 0, signal, pause, onStep, snapshotEvery = 0 } = options;
   const range = net.inputRange;
-  const capture = objective.capture;
-  const transform = composeTransforms(options.transforms ?? []);
   const random = mulberry32(mixSeed(seed));
+  const transform = stepTransform(composeTransforms(options.transforms ?? []), random, range);
+  const gradient = options.gradient ?? wholeImage();
   const param = options.param ? options.param() : fourierImage(net.inputShape, { range, seed });
   let update: Update | null = null;
   const history: number[] = [];
   try {
     update = options.update ? options.update() : adam();
-    const value = (image: Tensor4D, transformed: Tensor4D) =>
-      objective.value({ result: net.forward(transformed, { capture }), image, range });
+    const context: GradientContext = { net, objective, image: () => param.image(), shape: param.shape, transform: transform.apply, range, ...(signal ? { signal } : {}) };
     for (let step = 1; step <= steps; step++) {
       await pause?.wait(signal);
       if (signal?.aborted) break;
-      const score = update.step(param.variables, () => {
-        const image = param.image();
-        return value(image, transform(image, random, range));
-      });
+      transform.nextStep();
+      const stepObjective = await gradient(context);
+      if (!stepObjective) break;
+      let score: Scalar;
+      try {
+        score = update.step(param.variables, stepObjective.value);
+      } finally {
+        stepObjective.dispose();
+      }
       for (const regularise of options.regularisers ?? []) {
         const next = tf.tidy(() => {
           const image = param.image();
-          const gradient = () => tf.grad((x) => value(x as Tensor4D, x as Tensor4D))(image) as Tensor4D;
+          const gradient = () => tf.grad((x) => forwardObjective(context, x as Tensor4D, x as Tensor4D))(image) as Tensor4D;
           return regularise({ image, gradient, step, range }) ?? undefined;
         }) as Tensor4D | undefined;
         if (next) {

@@ -23,9 +23,22 @@ function aroundFill(image: Tensor4D, range: readonly [number, number], move: (x:
 
 const matrix = (n: number, source: (i: number) => number) => tf.tensor2d(interpolationRows(n, source), [n, n]);
 
+/**
+ * Shifts by whole pixels with a pad and a slice, what enters being zero: the same numbers as the
+ * interpolation matrices (each of whose rows holds one 1), in time linear in the pixels where a matrix
+ * product takes the pixels times the side (at 256×256, most of a DeepDream step's update).
+ */
+function shiftWhole(x: Tensor4D, dy: number, dx: number): Tensor4D {
+  const [, h, w] = x.shape;
+  if (Math.abs(dy) >= h || Math.abs(dx) >= w) return tf.zerosLike(x);
+  const padded = tf.pad(x, [[0, 0], [Math.max(dy, 0), Math.max(-dy, 0)], [Math.max(dx, 0), Math.max(-dx, 0)], [0, 0]]);
+  return tf.slice(padded, [0, Math.max(-dy, 0), Math.max(-dx, 0), 0], [-1, h, w, -1]);
+}
+
 /** Shifts the image by (dy, dx) pixels, not necessarily whole ones. */
 export function translate(image: Tensor4D, dy: number, dx: number, range: readonly [number, number]): Tensor4D {
   const [, h, w] = image.shape;
+  if (Number.isInteger(dy) && Number.isInteger(dx)) return aroundFill(image, range, (x) => shiftWhole(x, dy, dx));
   return aroundFill(image, range, (x) => alongWidth(alongHeight(x, matrix(h, (i) => i - dy)), matrix(w, (i) => i - dx)));
 }
 

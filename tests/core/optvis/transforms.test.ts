@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tf, type Tensor, type Tensor4D } from '../../../src/core/tf';
-import { gaussianBlur, gaussianRows, interpolationRows } from '../../../src/core/optvis/resample';
+import { alongHeight, alongWidth, gaussianBlur, gaussianRows, interpolationRows } from '../../../src/core/optvis/resample';
 import { composeTransforms, jitter, randomRotate, randomScale, rotateImage, scaleImage, standardTransforms, translate } from '../../../src/core/optvis/transforms';
-import { NODE_BACKENDS, expectNoLeak, useBackend } from '../backends';
+import { NODE_BACKENDS, expectNoLeak, seededRandom as seeded, useBackend } from '../backends';
 import { centralDifferences, scalarOf } from '../attribution/toys';
 
 const RANGE = [0, 1] as const;
@@ -60,6 +60,22 @@ describe.each(NODE_BACKENDS)('resampling and transforms on %s', (backend) => {
     // Down one row and left one column: out[i][j] = in[i − 1][j + 1], and 5 (the centre of [0, 10]) where that is outside.
     expect(Array.from(tf.tidy(() => translate(image, 1, -1, [0, 10])).dataSync())).toEqual([5, 5, 5, 2, 3, 5, 5, 6, 5]);
     image.dispose();
+  });
+
+  it('a whole-pixel translation gives the interpolation matrices’ numbers and gradient, shifts past the edge included', () => {
+    const rand = seeded(5);
+    const image = tf.tensor4d(Float32Array.from({ length: 6 * 5 * 3 }, () => rand()), [1, 6, 5, 3]);
+    const weights = tf.tensor4d(Float32Array.from({ length: 6 * 5 * 3 }, () => rand() - 0.5), [1, 6, 5, 3]);
+    const byMatrices = (x: Tensor4D, dy: number, dx: number) =>
+      tf.add(alongWidth(alongHeight(tf.sub(x, 0.5), tf.tensor2d(interpolationRows(6, (i) => i - dy), [6, 6])), tf.tensor2d(interpolationRows(5, (i) => i - dx), [5, 5])), 0.5) as Tensor4D;
+    for (const [dy, dx] of [[2, -1], [-3, 4], [0, 0], [7, 0], [0, -5]] as const) {
+      const [shifted, expected] = tf.tidy(() => [translate(image, dy, dx, RANGE), byMatrices(image, dy, dx)]);
+      expect(Array.from(shifted!.dataSync())).toEqual(Array.from(expected!.dataSync()));
+      const grad = (move: (x: Tensor4D) => Tensor4D) => tf.tidy(() => tf.grad((x) => tf.sum(tf.mul(move(x as Tensor4D), weights)))(image)).dataSync();
+      expect(Array.from(grad((x) => translate(x, dy, dx, RANGE)))).toEqual(Array.from(grad((x) => byMatrices(x, dy, dx))));
+      tf.dispose([shifted!, expected!]);
+    }
+    tf.dispose([image, weights]);
   });
 
   it('zoom by 1 and a turn by 0° are the identity; zoom moves a blob away from the centre', () => {
