@@ -38,12 +38,13 @@ import { type GradientStage, wholeImage } from './render';
 type Scalar = ReturnType<typeof tf.scalar>;
 
 /**
- * The largest crop, tile and halo together, in pixels a side: the bound on a tile's task. Chosen by
- * `npm run bench`'s tile sweep (DeepDream on 256×256 scenes-cnn, WASM, one thread, on the shared 2-core
- * machine; README, "Images made by optimisation"): crops of up to 143 pixels (relu3_1 cut into 3 × 3
- * tiles, relu4_1 into 4 × 4) gave tasks of at most 63–73 ms, crops of 148–167 (2 × 2 tiles) 93–139 ms,
- * the whole image 82–183 ms; each halving of the tile side costs about 1.3–2× the step's time in halo
- * pixels and calls. At 128 pixels and below the image is one tile.
+ * The largest crop, tile and halo together, in pixels a side: the bound on a tile's task. From
+ * `npm run bench`'s tile sweep (DeepDream on 256×256 scenes-cnn, WASM, one thread; README, "Images made by
+ * optimisation"): the whole image is one task of about 90 ms; crops of up to 144 cut relu3_1 into 3 × 3
+ * tiles (at most 127² pixels, about a quarter of the image) and relu4_1 into 4 × 4 (at most 143²), at
+ * 2.1× and 4.2× the whole step's time, where 168 would cut relu4_1 into 2 × 2 crops of 167² at 1.8× but
+ * tasks of near half the whole step's. A third of the step's pixels leaves room under 100 ms for a machine
+ * three times slower, as this shared one can be. At 128 pixels and below the image is one tile.
  */
 export const TILE_CROP_SIDE = 144;
 
