@@ -12,8 +12,11 @@ import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmBackpropKernels } from './kernels/wasm-backprop';
+import { registerWebglKernels } from './kernels/webgl-max-pool-grad';
 
 registerWasmBackpropKernels();
+// Kept in place for when the browser engine registers the WebGL backend.
+registerWebglKernels();
 
 export { tf };
 export type { Tensor, Tensor1D, Tensor2D, Tensor3D, Tensor4D, Rank } from '@tensorflow/tfjs-core';

@@ -26,11 +26,8 @@ import {
   Conv2DBackpropInput,
   DepthwiseConv2dNativeBackpropFilter,
   DepthwiseConv2dNativeBackpropInput,
-  getKernel,
   Identity,
   MaxPoolGrad,
-  registerKernel,
-  unregisterKernel,
 } from '@tensorflow/tfjs-core';
 import type {
   DepthwiseConv2dNativeBackpropFilterAttrs,
@@ -42,6 +39,7 @@ import type {
 } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { conv2DBackpropFilterAsConv, conv2DBackpropInputAsConv } from './conv-grads-as-conv';
+import { replaceKernels } from './kernel-registry';
 
 type Shape4D = [number, number, number, number];
 type KernelArgs<A> = { backend: BackendWasm; inputs: Record<string, TensorInfo>; attrs: A };
@@ -286,69 +284,13 @@ export const wasmBackpropKernelConfigs: readonly KernelConfig[] = [
  */
 const REPLACED: ReadonlySet<string> = new Set([MaxPoolGrad, Conv2DBackpropInput, Identity]);
 
-/** The key tfjs-core's kernel registry files a kernel under (its `makeKey`). */
-const registryKey = (kernelName: string, backendName: string) => `${backendName}_${kernelName}`;
-
-/**
- * tfjs-core's kernel registry: one `Map` in the global `_tfGlobals`, shared by
- * every copy of tfjs-core and of each backend loaded into the page or process.
- * Undefined if a later tfjs keeps it elsewhere (the test of a second
- * registration then fails).
- */
-function kernelRegistry(): Map<string, KernelConfig> | undefined {
-  const globals = (globalThis as { _tfGlobals?: Map<string, unknown> })._tfGlobals;
-  const registry = globals?.get('kernelRegistry');
-  return registry instanceof Map ? (registry as Map<string, KernelConfig>) : undefined;
-}
-
-/**
- * Makes the registry keep each of `kept` against any later registration of
- * another function under its name.
- *
- * A second copy of `@tensorflow/tfjs-backend-wasm` (its Node build beside the
- * ESM one, or a second bundle on an embedding page) registers its stock
- * kernels again when it loads, through its own copy of `registerKernel`,
- * over ours. Re-registering ours when the engine starts or before each map
- * would leave a window (anything loaded after that check) and need a call at
- * every entry point; hooking one copy's `registerKernel` would miss the
- * others. The one place every copy writes to is the shared registry `Map`, so
- * its `set` is wrapped there: a write of a kept kernel's key stores ours
- * instead. The wrapper calls whatever `set` it found, so wrappers chain, and
- * the first one installed wins.
- */
-function keepInRegistry(registry: Map<string, KernelConfig>, kept: readonly KernelConfig[]): void {
-  const ours = new Map(kept.map((c) => [registryKey(c.kernelName, c.backendName), c]));
-  const set = registry.set;
-  registry.set = function keepReplacements(this: Map<string, KernelConfig>, key: string, config: KernelConfig) {
-    const kept = ours.get(key);
-    return set.call(this, key, kept !== undefined && config.kernelFunc !== kept.kernelFunc ? kept : config);
-  };
-}
-
-/** Whether this module's replacements are already kept in the registry. */
-let guarded = false;
-
 /**
  * Registers the missing WASM convolution gradients so `tf.grad` works through
  * conv2d filters and depthwise convolutions on that backend, and replaces the
  * stock kernels in `REPLACED` for good: a later registration of the backend
  * (a second copy of it, loaded before or after this call) cannot bring them
- * back (see `keepInRegistry`). Idempotent: a kernel already ours is left as
- * is, and so is any other registration of a missing one.
+ * back (see kernel-registry.ts). Idempotent.
  */
 export function registerWasmBackpropKernels(): void {
-  for (const config of wasmBackpropKernelConfigs) {
-    const current = getKernel(config.kernelName, 'wasm');
-    if (current?.kernelFunc === config.kernelFunc) continue;
-    if (current != null) {
-      if (!REPLACED.has(config.kernelName)) continue;
-      unregisterKernel(config.kernelName, 'wasm');
-    }
-    registerKernel(config);
-  }
-  const registry = kernelRegistry();
-  if (registry !== undefined && !guarded) {
-    keepInRegistry(registry, wasmBackpropKernelConfigs.filter((c) => REPLACED.has(c.kernelName)));
-    guarded = true;
-  }
+  replaceKernels(wasmBackpropKernelConfigs, REPLACED);
 }
