@@ -16,6 +16,7 @@ import { segmentFromSaliency } from '../core/segmentation/grabcut';
 import { segmentationQuality } from '../core/segmentation/quality';
 import { activationMaps, layerProfile } from '../core/activation-maps';
 import { deadFilters } from '../core/features/dead-filters';
+import { DEFAULT_BATCH_SIZE } from '../core/features/image-set';
 import { topActivations, unitProjection } from '../core/features/top-patches';
 import { filterSet } from '../core/filters';
 import { untrainedCopy } from '../core/untrained-copy';
@@ -181,7 +182,7 @@ function insideTheNetworkBenchCases(): BenchCase[] {
     },
     {
       id: `${modelId}/dead-filters-subset`,
-      description: 'dead filters of every layer with feature maps over the whole test subset, batches of 64',
+      description: `dead filters of every layer with feature maps over the whole test subset, batches of ${DEFAULT_BATCH_SIZE}`,
       setup: withNet(({ net, set }) => deadFilters(net, set)),
     },
     {
@@ -218,7 +219,7 @@ function featureSpaceBenchCases(): BenchCase[] {
   return [
     {
       id: 'scenes-cnn/features-subset',
-      description: 'last-hidden-layer (gap) features of the 1,000-scene test subset, batches of 64',
+      description: `last-hidden-layer (gap) features of the 1,000-scene test subset, batches of ${DEFAULT_BATCH_SIZE}`,
       setup: withSubset('scenes-cnn', async (_, set) => set, (net, set) => extractFeatures(net, set)),
     },
     {

@@ -29,8 +29,13 @@ export interface ForEachBatchOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-/** Images per batch: large enough that a forward pass amortises its overhead, small enough to keep a task short. */
-export const DEFAULT_BATCH_SIZE = 64;
+/**
+ * Images per batch: large enough that a forward pass amortises its overhead, small enough to keep a task
+ * short. Measured in Chromium on WASM (bench/results/bench-2026-12-03T16-09-13-368Z.json): at 64 a batch of
+ * the dead-filter scan of scenes-cnn was one task of up to 196 ms, and the feature, top-patch and multifaceted
+ * walks reached 82–117 ms; a quarter of that keeps each under 100 ms on a machine twice as slow.
+ */
+export const DEFAULT_BATCH_SIZE = 16;
 
 /** Lets the browser paint and handle input between two pieces of work. */
 export function yieldToEventLoop(): Promise<void> {
