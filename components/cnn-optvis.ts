@@ -29,7 +29,7 @@ import { RunSlot } from './run-slot';
 import { WorkbenchLink } from './workbench-link';
 import './cnn-heatmap';
 import './cnn-input-bar';
-import { baseStyles, controlRowStyles, runButtonStyles } from './theme';
+import { baseStyles, controlRowStyles, fieldStyles, runButtonStyles } from './theme';
 import { errorMessage } from '../src/core/errors';
 
 type Phase = 'idle' | 'running' | 'paused' | 'done' | 'cancelled';
@@ -48,21 +48,10 @@ export class CnnOptvis extends LitElement {
     baseStyles,
     controlRowStyles,
     runButtonStyles,
+    fieldStyles,
     css`
-      input[type='number'] {
-        width: 6rem;
-        padding: 0.3rem;
-        border: 1px solid var(--_border);
-        border-radius: 6px;
-        background: var(--itc-bg, #fff);
-      }
-      fieldset {
-        border: 1px solid var(--_border);
-        border-radius: 6px;
-        margin: 0 0 0.75rem;
-      }
-      legend {
-        font-size: 0.875rem;
+      :host {
+        --_number-width: 6rem;
       }
       .result {
         display: grid;
@@ -79,10 +68,6 @@ export class CnnOptvis extends LitElement {
         border-radius: 6px;
         padding: 0.5rem 0.75rem;
         overflow-wrap: anywhere;
-      }
-      .status {
-        font-size: 0.875rem;
-        min-height: 1.3rem;
       }
       .generator {
         font-size: 0.875rem;
