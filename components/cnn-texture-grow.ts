@@ -288,7 +288,7 @@ export class CnnTextureGrow extends LitElement {
           </select>
         </label>
         <label
-          >Your own sample
+          >Your own sample (its centred square is used)
           <input type="file" name="file" accept="image/*" ?disabled=${busy} @change=${(e: Event) => void this.chooseFile(e)} />
         </label>
         <label
@@ -372,7 +372,7 @@ export class CnnTextureGrow extends LitElement {
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
       <div class="pictures">
         <figure>
-          <canvas class="sample" role="img" aria-label=${`The sample, ${this.sample}, resized to ${SAMPLE_SIDE} × ${SAMPLE_SIDE} pixels`}></canvas>
+          <canvas class="sample" role="img" aria-label=${`The sample, ${this.sample}: its centred square, resized to ${SAMPLE_SIDE} × ${SAMPLE_SIDE} pixels`}></canvas>
           <figcaption>Sample (${SAMPLE_SIDE} × ${SAMPLE_SIDE}, drawn ${formatScale(128 / SAMPLE_SIDE)})</figcaption>
         </figure>
         <figure>

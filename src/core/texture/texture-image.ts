@@ -90,19 +90,23 @@ export function textureToRgba(img: TextureImage, filled?: Uint8Array): Uint8Clam
 /**
  * A copy of `img` resized to `side` × `side` by averaging (area sampling), for
  * the book's 256-pixel texture images, which are too large to search pixel by
- * pixel. An image already that size is returned as is.
+ * pixel. A picture that is not square gives its centred square: squashing it
+ * would stretch the texture's elements one way and change the statistics the
+ * synthesis copies. An image already that size is returned as is.
  */
 export function resizeTexture(img: TextureImage, side: number): TextureImage {
   if (img.width === side && img.height === side) return img;
+  const square = Math.min(img.width, img.height);
+  const left = Math.floor((img.width - square) / 2);
+  const top = Math.floor((img.height - square) / 2);
   const data = new Float32Array(side * side * 3);
-  const sx = img.width / side;
-  const sy = img.height / side;
+  const scale = square / side;
   for (let y = 0; y < side; y++) {
-    const y0 = Math.floor(y * sy);
-    const y1 = Math.max(y0 + 1, Math.floor((y + 1) * sy));
+    const y0 = top + Math.floor(y * scale);
+    const y1 = Math.max(y0 + 1, top + Math.floor((y + 1) * scale));
     for (let x = 0; x < side; x++) {
-      const x0 = Math.floor(x * sx);
-      const x1 = Math.max(x0 + 1, Math.floor((x + 1) * sx));
+      const x0 = left + Math.floor(x * scale);
+      const x1 = Math.max(x0 + 1, left + Math.floor((x + 1) * scale));
       const count = (y1 - y0) * (x1 - x0);
       for (let c = 0; c < 3; c++) {
         let sum = 0;
