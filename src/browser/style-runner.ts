@@ -8,9 +8,8 @@
  * it leaves the page (the worker ends, and with it every tensor it held).
  */
 import type { BackendInfo } from '../core/backend';
-import type { ConvNet } from '../core/convnet';
 import { PauseControl } from '../core/optvis/render';
-import { type JobInputs, type JobResult, type JobStep, type StyleJob, type StyleNetworkId, loadStyleNet, runStyleJob } from '../core/style/style-job';
+import { type JobInputs, type JobResult, type JobStep, type StyleJob, type StyleNetworkId, StyleNets, runStyleJob } from '../core/style/style-job';
 import { assetBase, assetUrl } from './assets';
 import { getEngine } from './engine';
 import type { FromStyleWorker, ToStyleWorker } from './style-worker';
@@ -50,7 +49,7 @@ export class StyleRunner {
   private pending: Pending | null = null;
   private nextId = 1;
   private readonly pauseControl = new PauseControl(() => this.pending?.hooks.onHeld?.());
-  private readonly nets = new Map<StyleNetworkId, Promise<ConvNet>>();
+  private readonly nets = new StyleNets();
   /** The leftover tensors the worker reported after the last job (0 when every tensor was released). */
   lastLeaked = 0;
 
@@ -136,13 +135,7 @@ export class StyleRunner {
   }
 
   private async runHere(job: StyleJob, network: StyleNetworkId, hooks: RunnerHooks): Promise<JobResult> {
-    let net = this.nets.get(network);
-    if (!net) {
-      net = loadStyleNet(network, assetBase());
-      this.nets.set(network, net);
-      net.catch(() => this.nets.delete(network));
-    }
-    const model = await net;
+    const model = await this.nets.get(network, assetBase());
     const id = this.nextId++;
     this.pending = { id, hooks, resolve: () => undefined, reject: () => undefined };
     try {
@@ -169,8 +162,6 @@ export class StyleRunner {
     this.place = null;
     this.pending?.reject(new Error('The figure left the page.'));
     this.pending = null;
-    const nets = [...this.nets.values()];
-    this.nets.clear();
-    for (const net of nets) void net.then((n) => n.dispose(), () => undefined);
+    this.nets.dispose();
   }
 }

@@ -8,10 +8,9 @@
  */
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { type BackendInfo, type BackendName, startEngine } from '../core/backend';
-import type { ConvNet } from '../core/convnet';
 import { errorMessage } from '../core/errors';
 import { PauseControl } from '../core/optvis/render';
-import { type JobInputs, type JobResult, type JobStep, type StyleJob, type StyleNetworkId, loadStyleNet, runStyleJob } from '../core/style/style-job';
+import { type JobInputs, type JobResult, type JobStep, type StyleJob, type StyleNetworkId, StyleNets, runStyleJob } from '../core/style/style-job';
 import { tf } from '../core/tf';
 
 /** Messages to the worker. */
@@ -34,26 +33,15 @@ export type FromStyleWorker =
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const post = (message: FromStyleWorker) => scope.postMessage(message);
 
-const nets = new Map<string, Promise<ConvNet>>();
+const nets = new StyleNets();
 let current: { id: number; controller: AbortController } | null = null;
 /** Jobs run one after another: a cancelled job finishes its step and releases its tensors before the next begins. */
 let queue: Promise<void> = Promise.resolve();
 const pause = new PauseControl(() => current && post({ type: 'held', id: current.id }));
 
-function net(id: StyleNetworkId, baseUrl: string): Promise<ConvNet> {
-  const key = `${baseUrl} ${id}`;
-  let loading = nets.get(key);
-  if (!loading) {
-    loading = loadStyleNet(id, baseUrl);
-    nets.set(key, loading);
-    loading.catch(() => nets.delete(key));
-  }
-  return loading;
-}
-
 async function run({ id, job, network, baseUrl }: Extract<ToStyleWorker, { type: 'start' }>, controller: AbortController): Promise<void> {
   try {
-    const model = await net(network, baseUrl);
+    const model = await nets.get(network, baseUrl);
     const before = tf.memory().numTensors;
     const result = await runStyleJob(model, job, {
       signal: controller.signal,

@@ -138,11 +138,37 @@ export async function loadStyleNet(id: StyleNetworkId, baseUrl: string): Promise
   return loadFeatureNet(new URL('models/texture-features/model.json', baseUrl).href, { id, inputShape: [size, size, 3], inputRange: TEXTURE_FEATURES_RANGE });
 }
 
+/**
+ * The style networks a runner has loaded, each loaded once from the book's assets at a base URL and
+ * shared by its jobs; a load that fails is forgotten, so the next job tries again. `dispose` releases
+ * every network loaded.
+ */
+export class StyleNets {
+  private readonly loading = new Map<string, Promise<ConvNet>>();
+
+  get(id: StyleNetworkId, baseUrl: string): Promise<ConvNet> {
+    const key = `${baseUrl} ${id}`;
+    let net = this.loading.get(key);
+    if (!net) {
+      net = loadStyleNet(id, baseUrl);
+      this.loading.set(key, net);
+      net.catch(() => this.loading.delete(key));
+    }
+    return net;
+  }
+
+  dispose(): void {
+    const nets = [...this.loading.values()];
+    this.loading.clear();
+    for (const net of nets) void net.then((n) => n.dispose(), () => undefined);
+  }
+}
+
 /** What one stage optimises: its render options and how to weigh the terms of a snapshot. */
 interface StagePlan {
   options: RenderOptions;
   terms?: (image: RenderedImage) => Promise<TransferTerms>;
-  inputs: () => Promise<JobInputs>;
+  inputs: JobInputs;
 }
 
 async function readImage(t: Tensor4D): Promise<RenderedImage> {
@@ -161,7 +187,7 @@ async function gramStage(net: ConvNet, job: GramJob, stage: JobStage, start?: Fl
     const picture = await readImage(x);
     const layers = targets.map((target, i) => ({ target, weight: job.layers[i]!.weight }));
     const options = textureSynthesis(net, { layers, size: stage.size, steps: stage.steps, seed: job.seed, loss: job.term, ...(job.learningRate ? { learningRate: job.learningRate } : {}), ...(start ? { start } : {}) });
-    return { options, inputs: async () => ({ range: net.inputRange, picture, styles: [], targets }) };
+    return { options, inputs: { range: net.inputRange, picture, styles: [], targets } };
   } finally {
     x.dispose();
   }
@@ -196,7 +222,7 @@ async function transferStage(net: ConvNet, job: TransferJob, stage: JobStage, st
     const t = await transferTerms(net, image, { content: code, layers });
     return { content: alpha * t.content, style: beta * t.style, tv: gamma * t.tv };
   };
-  return { options, terms, inputs: async () => ({ range: net.inputRange, picture, styles, targets }) };
+  return { options, terms, inputs: { range: net.inputRange, picture, styles, targets } };
 }
 
 /** `image` resized to `size` pixels a side (bilinear), as the next stage's start. */
@@ -222,7 +248,7 @@ export async function runStyleJob(net: ConvNet, job: StyleJob, hooks: JobHooks =
   for (const stage of stages) {
     const start = image ? upsample(image, stage.size) : undefined;
     const plan = job.kind === 'gram' ? await gramStage(net, job, stage, start) : await transferStage(net, job, stage, start);
-    hooks.onInputs?.(await plan.inputs());
+    hooks.onInputs?.(plan.inputs);
     if (hooks.signal?.aborted) break;
     const result = await render(net, {
       ...plan.options,

@@ -4,7 +4,7 @@ import type { RasterImage } from '../../../src/core/image';
 import { buildTextureFeatures } from '../../../src/core/models/architectures';
 import { PauseControl } from '../../../src/core/optvis/render';
 import { TEXTURE_FEATURES_RANGE, featureNet } from '../../../src/core/style/feature-net';
-import { type GramJob, type JobStep, type TransferJob, CONVERGED, converged, SNAPSHOT_EVERY, STYLE_LAYERS, coarseToFine, runStyleJob } from '../../../src/core/style/style-job';
+import { type GramJob, type JobStep, type TransferJob, CONVERGED, converged, SNAPSHOT_EVERY, STYLE_LAYERS, StyleNets, coarseToFine, runStyleJob } from '../../../src/core/style/style-job';
 import { expectNoLeak, seededRandom, useBackend } from '../backends';
 
 /** A random RGB picture of `side` pixels, 0–255. */
@@ -132,5 +132,29 @@ describe.each(['wasm'] as const)('style jobs on %s', (backend) => {
     const transfer: TransferJob = { kind: 'transfer', content: picture(8, 1), styles: [{ image: picture(8, 2), weight: 0 }], scale: 1, contentLayer: 'relu3_1', contentWeight: 1, styleWeight: 1, tvWeight: 0, size: 16, steps: 5, seed: 0 };
     await expect(runStyleJob(net, transfer)).rejects.toThrow(/blend weight/);
     await expect(expectNoLeak(() => runStyleJob(net, { ...transfer, styles: [{ image: picture(8, 2), weight: 1 }], size: 999 }))).rejects.toThrow(/16 to 128/);
+  });
+});
+
+describe('StyleNets', () => {
+  it('forgets a load that failed, so the next job loads again', async () => {
+    const nets = new StyleNets();
+    // Nothing listens on port 1: the load fails at once.
+    const first = nets.get('texture-features', 'http://127.0.0.1:1/');
+    await expect(first).rejects.toThrow();
+    const second = nets.get('texture-features', 'http://127.0.0.1:1/');
+    expect(second).not.toBe(first);
+    await expect(second).rejects.toThrow();
+    nets.dispose();
+  });
+
+  it('shares one load between jobs of the same network and base URL, and keeps other bases apart', () => {
+    const nets = new StyleNets();
+    const a = nets.get('texture-features', 'http://127.0.0.1:1/');
+    const b = nets.get('scenes-cnn', 'http://127.0.0.1:1/');
+    expect(nets.get('texture-features', 'http://127.0.0.1:1/')).toBe(a);
+    expect(nets.get('texture-features', 'http://127.0.0.1:1/other/')).not.toBe(a);
+    expect(b).not.toBe(a);
+    for (const p of [a, b]) p.catch(() => undefined);
+    nets.dispose();
   });
 });
