@@ -236,11 +236,16 @@ export interface RenderResult {
   aborted: boolean;
 }
 
+/** A [1, H, W, C] image tensor read back as plain data (the tensor is not disposed). */
+export async function renderedImage(t: Tensor4D): Promise<RenderedImage> {
+  const [, height, width, channels] = t.shape;
+  return { width, height, channels, data: (await t.data()) as Float32Array };
+}
+
 async function readImage(param: ImageParam): Promise<RenderedImage> {
   const t = tf.tidy(() => param.image());
   try {
-    const [height, width, channels] = param.shape;
-    return { width, height, channels, data: (await t.data()) as Float32Array };
+    return await renderedImage(t);
   } finally {
     t.dispose();
   }

@@ -15,7 +15,7 @@ import type { ConvNet } from '../convnet';
 import { type RasterImage, toModelInput } from '../image';
 import { loadProjectModel } from '../model-loader';
 import { layerCode } from '../optvis/feature-inversion';
-import { type PauseControl, type RenderOptions, type RenderedImage, SNAPSHOT_EVERY, render } from '../optvis/render';
+import { type PauseControl, type RenderOptions, type RenderedImage, SNAPSHOT_EVERY, render, renderedImage } from '../optvis/render';
 import { tf, type Tensor4D } from '../tf';
 import { TEXTURE_FEATURES_RANGE, loadFeatureNet } from './feature-net';
 import { type GramTarget, blendGrams, gramTargets, scaleImage } from './gram';
@@ -171,11 +171,6 @@ interface StagePlan {
   inputs: JobInputs;
 }
 
-async function readImage(t: Tensor4D): Promise<RenderedImage> {
-  const [, height, width, channels] = t.shape;
-  return { width, height, channels, data: (await t.data()) as Float32Array };
-}
-
 function input(image: RasterImage, size: number, net: ConvNet): Tensor4D {
   return toModelInput(image, { height: size, width: size, channels: 3, range: net.inputRange });
 }
@@ -184,7 +179,7 @@ async function gramStage(net: ConvNet, job: GramJob, stage: JobStage, start?: Fl
   const x = input(job.sample, stage.size, net);
   try {
     const targets = await gramTargets(net, x, job.layers.map((l) => l.layer));
-    const picture = await readImage(x);
+    const picture = await renderedImage(x);
     const layers = targets.map((target, i) => ({ target, weight: job.layers[i]!.weight }));
     const options = textureSynthesis(net, { layers, size: stage.size, steps: stage.steps, seed: job.seed, loss: job.term, ...(job.learningRate ? { learningRate: job.learningRate } : {}), ...(start ? { start } : {}) });
     return { options, inputs: { range: net.inputRange, picture, styles: [], targets } };
@@ -197,7 +192,7 @@ async function transferStage(net: ConvNet, job: TransferJob, stage: JobStage, st
   const x = input(job.content, stage.size, net);
   let code, picture;
   try {
-    [code, picture] = await Promise.all([layerCode(net, x, job.contentLayer), readImage(x)]);
+    [code, picture] = await Promise.all([layerCode(net, x, job.contentLayer), renderedImage(x)]);
   } finally {
     x.dispose();
   }
@@ -209,7 +204,7 @@ async function transferStage(net: ConvNet, job: TransferJob, stage: JobStage, st
     full.dispose();
     try {
       grams.push(await gramTargets(net, scaled, STYLE_LAYERS));
-      styles.push(await readImage(scaled));
+      styles.push(await renderedImage(scaled));
     } finally {
       scaled.dispose();
     }
