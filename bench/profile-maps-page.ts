@@ -10,6 +10,8 @@ import type { Target } from '../src/core/attribution/types';
 import { loadProjectModel } from '../src/core/model-loader';
 import { median } from '../src/core/stats';
 import { tf } from '../src/core/tf';
+import { setSimdBuild, simdVariant, type SimdBuild } from '../src/core/kernels/simd-module';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { assetBase, assetUrl } from '../src/browser/assets';
 import { sampleTensor, testSample } from '../src/browser/workbench';
 
@@ -20,7 +22,8 @@ interface KernelShare {
 }
 
 /** Profiles of the maps whose ids match `methods` on the book's networks whose ids match `models`. */
-export async function profileMaps({ methods, models, runs, threads, detail }: { methods: string; models: string; runs: number; threads: number; detail: boolean }) {
+export async function profileMaps({ methods, models, runs, threads, detail, conv }: { methods: string; models: string; runs: number; threads: number; detail: boolean; conv: SimdBuild }) {
+  setSimdBuild(conv);
   setWasmPaths(assetUrl('wasm/'));
   if (threads > 0) setThreadsCount(threads);
   await tf.setBackend('wasm');
@@ -83,6 +86,7 @@ export async function profileMaps({ methods, models, runs, threads, detail }: { 
     crossOriginIsolated,
     multithreadSupport: Boolean(await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT')),
     threads: getThreadsCount(),
+    convKernel: simdVariant(tf.backend() as BackendWasm) ?? 'stock',
     numTensors: tf.memory().numTensors,
     maps,
   };

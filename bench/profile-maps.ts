@@ -10,7 +10,8 @@
  * It bundles bench/profile-maps-page.ts with esbuild (no build of the book
  * needed) and serves it with the book's assets on a cross-origin isolated
  * page; WASM_THREADS=2 starts the backend with two threads, PROFILE_CALLS=1
- * adds every kernel call with its shapes. Prints JSON.
+ * adds every kernel call with its shapes, PROFILE_SIMD=stock|plain|relaxed picks
+ * the build of the SIMD kernels (simd-module.ts; relaxed by default). Prints JSON.
  */
 import { createReadStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -73,7 +74,7 @@ try {
       const page: typeof import('./profile-maps-page') = await import(/* @vite-ignore */ url);
       return page.profileMaps(options);
     },
-    { methods, models, runs: RUNS, threads: THREADS, detail: process.env['PROFILE_CALLS'] === '1' },
+    { methods, models, runs: RUNS, threads: THREADS, detail: process.env['PROFILE_CALLS'] === '1', conv: (process.env['PROFILE_SIMD'] ?? 'relaxed') as 'relaxed' | 'plain' | 'stock' },
   );
   console.log(JSON.stringify(result, null, 1));
   await browser.close();

@@ -11,10 +11,12 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
+import { registerSimdConvKernels } from './kernels/simd-conv';
 import { registerWasmBackpropKernels } from './kernels/wasm-backprop';
 import { registerWebglKernels } from './kernels/webgl-max-pool-grad';
 
 registerWasmBackpropKernels();
+registerSimdConvKernels();
 // Kept in place for when the browser engine registers the WebGL backend.
 registerWebglKernels();
 

@@ -4,6 +4,7 @@ import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { tf, type Tensor, type Tensor4D } from '../../src/core/tf';
 import { mulberry32 } from '../../src/core/random';
 import { registerWasmBackpropKernels, wasmBackpropKernelConfigs } from '../../src/core/kernels/wasm-backprop';
+import { setSimdBuild, simdInstance } from '../../src/core/kernels/simd-module';
 
 type Pair = [number, number];
 type Shape4D = [number, number, number, number];
@@ -404,6 +405,34 @@ describe('MaxPoolGrad on WASM matches the CPU backend', () => {
         const cpu = await runKernel('cpu', 'MaxPoolGrad', inputs, attrs);
         expect(wasm.values, `${value}: ${filterSize}×${filterSize}, stride ${strides}, ${pad}`).toEqual(cpu.values);
       }
+    }
+  });
+
+  it.each(['plain', 'relaxed'] as const)('on windows that tile x (the %s SIMD kernel), with ties, -Infinity and NaN', async (build) => {
+    const before = setSimdBuild(build);
+    try {
+      await tf.setBackend('wasm');
+      const simd = simdInstance(tf.backend() as BackendWasm)!;
+      expect(simd.variant).toBe(build);
+      let calls = 0;
+      const tiled = simd.exports.maxPoolGradTiled;
+      simd.exports = { ...simd.exports, maxPoolGradTiled: (...args) => (calls++, tiled(...args)) };
+      const rand = seeded(21);
+      for (let i = 0; i < CASES; i++) {
+        const f: Pair = [int(rand, 1, 3), int(rand, 1, 3)];
+        // Channels 1-9 (lanes past a multiple of 4 go one at a time), sizes that leave rows and columns uncovered.
+        const shape: Shape4D = [int(rand, 1, 2), f[0] * int(rand, 1, 5) + int(rand, 0, f[0] - 1), f[1] * int(rand, 1, 5) + int(rand, 0, f[1] - 1), int(rand, 1, 9)];
+        const input = poolInput(rand, shape);
+        if (i % 3 === 0) for (let j = 0; j < input.values.length; j += 7) input.values[j] = j % 2 ? -Infinity : NaN;
+        const attrs = { filterSize: f, strides: f, pad: 'valid' };
+        const inputs = await maxPoolGradInputs(rand, input, attrs);
+        const wasm = await runKernel('wasm', 'MaxPoolGrad', inputs, attrs);
+        const cpu = await runKernel('cpu', 'MaxPoolGrad', inputs, attrs);
+        expect(wasm.values, JSON.stringify({ shape, f })).toEqual(cpu.values);
+      }
+      expect(calls).toBe(CASES);
+    } finally {
+      setSimdBuild(before);
     }
   });
 

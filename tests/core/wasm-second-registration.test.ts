@@ -7,6 +7,7 @@
  */
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { getKernel } from '@tensorflow/tfjs-core';
+import { simdConvKernelConfigs } from '../../src/core/kernels/simd-conv';
 import { wasmBackpropKernelConfigs } from '../../src/core/kernels/wasm-backprop';
 import { deconvnet } from '../../src/core/attribution/deconvnet';
 import { tf, type Tensor4D } from '../../src/core/tf';
@@ -14,7 +15,7 @@ import { useBackend } from './backends';
 import { imageTensor, loadTrained, relativeToMax, tieImages } from './trained';
 
 /** A stock kernel the core never replaces: its config object changes when a copy registers the backend again. */
-const STOCK = 'Conv2D';
+const STOCK = 'MaxPool';
 let stockBefore: unknown;
 
 beforeAll(async () => {
@@ -34,7 +35,7 @@ describe('after a second copy of the WASM backend registers its kernels', () => 
   });
 
   it('every kernel of the core is still registered, the replaced stock ones included', () => {
-    for (const config of wasmBackpropKernelConfigs) expect(getKernel(config.kernelName, 'wasm'), config.kernelName).toBe(config);
+    for (const config of [...wasmBackpropKernelConfigs, ...simdConvKernelConfigs()]) expect(getKernel(config.kernelName, 'wasm'), config.kernelName).toBe(config);
   });
 
   it('the max-pool gradient gives non-positive windows and ties their gradient, as on the CPU backend', async () => {

@@ -18,6 +18,7 @@
 import { backend_util, Conv2D, getKernel, Transpose } from '@tensorflow/tfjs-core';
 import type { Conv2DBackpropFilterAttrs, Conv2DBackpropInputAttrs, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { derivedOf } from './derived-data';
 
 type Shape4D = [number, number, number, number];
 type Pair = [number, number];
@@ -69,44 +70,17 @@ function flippedSwappedFilter(backend: BackendWasm, filter: TensorInfo): TensorI
   return out;
 }
 
-/** Each backend's flipped filters, by the data id of the filter they were made from, then by its shape. */
-const flippedFilters = new WeakMap<BackendWasm, Map<object, Map<string, TensorInfo>>>();
-
 /**
- * The flipped filter of `filter`, made once per filter and freed with it.
- *
- * A network's weights stay the same from one map to the next, and XNNPACK
- * packs a filter the first time a convolution reads it, keeping the packed
- * copy until the filter is freed; flipping anew on every call would pay for
- * the flip and the packing each time (0.5 of the 0.8 ms of the input gradient
- * of scenes-cnn's 64→128-channel layer, measured in Node). A tensor's data
- * never changes under its data id (a variable's `assign` takes the new
- * tensor's id), so the id is a safe key; the shape is part of it because a
- * reshape shares the id. The backend's `disposeData` is wrapped once so that
- * freeing a filter frees its flipped copies.
+ * The flipped filter of `filter`, made once per filter and freed with it
+ * (derived-data.ts). XNNPACK packs a filter the first time a convolution reads
+ * it and keeps the packed copy until the filter is freed; flipping anew on
+ * every call would pay for the flip and the packing each time (0.5 of the
+ * 0.8 ms of the input gradient of scenes-cnn's 64→128-channel layer, measured
+ * in Node).
  */
 function flippedFilterOf(backend: BackendWasm, filter: TensorInfo): TensorInfo {
-  let cache = flippedFilters.get(backend);
-  if (!cache) {
-    const made = (cache = new Map<object, Map<string, TensorInfo>>());
-    flippedFilters.set(backend, made);
-    const dispose = backend.disposeData.bind(backend);
-    backend.disposeData = (dataId, force) => {
-      const freed = dispose(dataId, force);
-      const flipped = made.get(dataId);
-      if (freed && flipped) {
-        made.delete(dataId);
-        for (const t of flipped.values()) dispose(t.dataId, true);
-      }
-      return freed;
-    };
-  }
-  const byShape = cache.get(filter.dataId) ?? new Map<string, TensorInfo>();
-  cache.set(filter.dataId, byShape);
-  const key = filter.shape.join(',');
-  let flipped = byShape.get(key);
-  if (!flipped) byShape.set(key, (flipped = flippedSwappedFilter(backend, filter)));
-  return flipped;
+  return derivedOf(backend, filter, `flipped:${filter.shape.join(',')}`, () => flippedSwappedFilter(backend, filter),
+    (flipped) => backend.disposeData(flipped.dataId, true));
 }
 
 /**

@@ -40,6 +40,7 @@ import type {
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { conv2DBackpropFilterAsConv, conv2DBackpropInputAsConv } from './conv-grads-as-conv';
 import { replaceKernels } from './kernel-registry';
+import { heapOffset, simdInstance } from './simd-module';
 
 type Shape4D = [number, number, number, number];
 type KernelArgs<A> = { backend: BackendWasm; inputs: Record<string, TensorInfo>; attrs: A };
@@ -197,6 +198,15 @@ function maxPoolGrad({ backend, inputs, attrs }: KernelArgs<MaxPoolGradAttrs>): 
   const colOf = inputCoords(outWidth, fw, c.strideWidth, 1, c.padInfo.left, inWidth);
   // A pixel sums dy from at most fh·fw windows: float32 is enough.
   const out = backend.makeOutput(input.shape, 'float32');
+  const simd = simdInstance(backend);
+  const { top, left } = c.padInfo;
+  if (simd && c.strideHeight === fh && c.strideWidth === fw && top === 0 && left === 0 && outHeight * fh <= inHeight && outWidth * fw <= inWidth) {
+    // Windows that tile x: the SIMD kernel (simd/max-pool-grad.as.ts), after zeroing what no window covers.
+    if (outHeight * fh < inHeight || outWidth * fw < inWidth) heapView(backend, out).fill(0);
+    simd.exports.maxPoolGradTiled(heapOffset(backend, input), heapOffset(backend, dy), heapOffset(backend, out),
+      batchSize, inHeight, inWidth, channels, outHeight, outWidth, fh, fw);
+    return out;
+  }
   const xs = heapView(backend, input);
   const dys = heapView(backend, dy);
   const dx = heapView(backend, out);

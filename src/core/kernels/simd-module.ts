@@ -1,0 +1,105 @@
+/**
+ * The book's WebAssembly SIMD kernels (simd/simd.as.ts), instantiated on the
+ * WASM backend's own heap.
+ *
+ * The module imports the backend's `WebAssembly.Memory`, so a kernel reads and
+ * writes tensors where they lie and no tensor is copied in or out. It is
+ * built four ways (scripts/build-kernels.ts): with relaxed SIMD, whose fused
+ * multiply-add the convolution uses, where the engine runs it, else plain
+ * SIMD; each for an unshared memory or a shared one (the backend's threaded
+ * build, which runs whenever the page is cross-origin isolated).
+ */
+import type { TensorInfo } from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { SIMD_WASM } from './simd/simd-wasm';
+
+type Variant = keyof typeof SIMD_WASM;
+
+/** The module's exports; every pointer is a byte address in the backend's heap. */
+export interface SimdExports {
+  conv2d(x: number, w: number, b: number, y: number, h: number, w_: number, cin: number, cout: number, kh: number, kw: number, wp: number, relu: number): void;
+  maxPoolGradTiled(x: number, dy: number, dx: number, batch: number, inH: number, inW: number, c: number, outH: number, outW: number, fh: number, fw: number): void;
+}
+
+/** The parts of the backend's emscripten module the kernels use (both builds have them). */
+export interface Heap {
+  _malloc(bytes: number): number;
+  _free(ptr: number): void;
+  wasmMemory?: WebAssembly.Memory;
+  asm?: { memory?: WebAssembly.Memory };
+}
+
+export interface SimdInstance {
+  exports: SimdExports;
+  memory: WebAssembly.Memory;
+  heap: Heap;
+  variant: Variant;
+}
+
+const decode = (base64: string) => Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+
+/** Whether this engine runs relaxed SIMD: the relaxed build validates. */
+export const hasRelaxedSimd = (() => {
+  let known: boolean | undefined;
+  return () => (known ??= WebAssembly.validate(decode(SIMD_WASM.relaxed)));
+})();
+
+/**
+ * Which kernels run: the relaxed-SIMD build (where the engine has it, else the
+ * plain one), the plain SIMD build, or none (the stock kernels of the backend).
+ */
+export type SimdBuild = 'relaxed' | 'plain' | 'stock';
+let wanted: SimdBuild = 'relaxed';
+
+/** Each backend's instance; null where the kernels cannot run (no memory to share, no SIMD) or are off. */
+let instances = new WeakMap<BackendWasm, SimdInstance | null>();
+
+/**
+ * Chooses the build for the next kernel call on any backend (for tests and
+ * benchmarks of each). Returns the previous choice.
+ */
+export function setSimdBuild(build: SimdBuild): SimdBuild {
+  const before = wanted;
+  wanted = build;
+  instances = new WeakMap();
+  return before;
+}
+
+const modules = new Map<Variant, WebAssembly.Module>();
+
+/** The compiled module of `variant`, compiled once. */
+function moduleOf(variant: Variant): WebAssembly.Module {
+  let module = modules.get(variant);
+  // Synchronous: the module is under the 4 KB that browsers compile on the main thread.
+  if (!module) modules.set(variant, (module = new WebAssembly.Module(decode(SIMD_WASM[variant]))));
+  return module;
+}
+
+/** The kernels' instance on `backend`, made on first use; null if the stock kernels must run. */
+export function simdInstance(backend: BackendWasm): SimdInstance | null {
+  if (instances.has(backend)) return instances.get(backend)!;
+  let instance: SimdInstance | null = null;
+  try {
+    const heap = backend.wasm as unknown as Heap;
+    const memory = heap.wasmMemory ?? heap.asm?.memory;
+    if (wanted !== 'stock' && memory instanceof WebAssembly.Memory) {
+      const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+      const relaxed = wanted === 'relaxed' && hasRelaxedSimd();
+      const variant: Variant = relaxed ? (shared ? 'relaxedShared' : 'relaxed') : shared ? 'plainShared' : 'plain';
+      const { exports } = new WebAssembly.Instance(moduleOf(variant), { env: { memory } });
+      instance = { exports: exports as unknown as SimdExports, memory, heap, variant };
+    }
+  } catch {
+    instance = null; // No SIMD, or a memory the module cannot import: the stock kernels run.
+  }
+  instances.set(backend, instance);
+  return instance;
+}
+
+/** Which build of the kernels `backend` runs, or null if it runs the stock kernels only. */
+export function simdVariant(backend: BackendWasm): Variant | null {
+  return simdInstance(backend)?.variant ?? null;
+}
+
+/** The byte address of a tensor's data in the backend's heap. */
+export const heapOffset = (backend: BackendWasm, t: TensorInfo): number => backend.dataIdMap.get(t.dataId)!.memoryOffset;

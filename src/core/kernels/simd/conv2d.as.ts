@@ -1,0 +1,177 @@
+/**
+ * A direct 2-D convolution in WebAssembly SIMD, compiled with the other
+ * kernels (simd.as.ts).
+ *
+ * Channels last, stride 1, no dilation, on an input already padded with
+ * zeros: x is `[H + KH - 1][Wp][Cin]` with `Wp = W + KW - 1`, y is
+ * `[H][W][Cout]`. `Cout` is a multiple of 4 (the caller pads the filter with
+ * zero channels). The weights are packed by the caller: for each block of 8
+ * output channels, then for a last block of 4 if `Cout` is 4 more than a
+ * multiple of 8, the block's `[KH][KW][Cin][block]` values, in that order.
+ * `b` is the address of `Cout` biases, or 0 for none. Every pointer is a byte
+ * address in the imported memory (TensorFlow.js's WASM heap), 16-byte
+ * alignment not required.
+ *
+ * Each tile keeps 4 pixels by 8 channels (8 by 4 in the last block) in
+ * registers: per input channel it loads one splat of each pixel and the
+ * block's weights and does one multiply-add per accumulator. Built with
+ * relaxed SIMD, the multiply-add is `f32x4.relaxed_madd` (a fused FMA where
+ * the CPU has one); built without it, a multiply then an add, in the order
+ * XNNPACK's kernels use. The module has no data segment and allocates
+ * nothing: it only reads and writes the addresses it is given.
+ */
+
+/** a·b + c. */
+@inline function madd(a: v128, b: v128, c: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
+  return f32x4.add(f32x4.mul(a, b), c);
+}
+
+/** The accumulator as stored: rectified if `relu`. */
+@inline function out(a: v128, relu: bool): v128 {
+  return relu ? f32x4.max(a, f32x4.splat(0)) : a;
+}
+
+/** Output channels [co, co + 8) of every pixel, from the block's packed weights at `wb`. */
+function block8(x: usize, wb: usize, b: usize, y: usize, co: i32, H: i32, W: i32, Cin: i32, Cout: i32, KH: i32, KW: i32, Wp: i32, relu: bool): void {
+  const pixel = <usize>Cin << 2;
+  const row = <usize>Wp * pixel;
+  const outPixel = <usize>Cout << 2;
+  const zero = f32x4.splat(0);
+  const b0 = b == 0 ? zero : v128.load(b + (<usize>co << 2), 0); const b1 = b == 0 ? zero : v128.load(b + (<usize>co << 2), 16);
+  for (let oy = 0; oy < H; oy++) {
+    const xrow = x + <usize>oy * row;
+    const yrow = y + <usize>oy * <usize>W * outPixel + (<usize>co << 2);
+    // Tiles of 4 pixels; the last one ends at the row's end, overlapping the one before.
+    if (W >= 4) for (let ox = 0; ; ox = min(ox + 4, W - 4)) {
+      let a00 = b0; let a01 = b1; let a10 = b0; let a11 = b1; let a20 = b0; let a21 = b1; let a30 = b0; let a31 = b1;
+      let wp = wb;
+      for (let ky = 0; ky < KH; ky++) {
+        for (let kx = 0; kx < KW; kx++) {
+          let xp = xrow + <usize>ky * row + <usize>(ox + kx) * pixel;
+          const end = xp + pixel;
+          while (xp < end) {
+            const w0 = v128.load(wp, 0), w1 = v128.load(wp, 16);
+            const s0 = v128.load32_splat(xp + 0 * pixel);
+            a00 = madd(s0, w0, a00); a01 = madd(s0, w1, a01);
+            const s1 = v128.load32_splat(xp + 1 * pixel);
+            a10 = madd(s1, w0, a10); a11 = madd(s1, w1, a11);
+            const s2 = v128.load32_splat(xp + 2 * pixel);
+            a20 = madd(s2, w0, a20); a21 = madd(s2, w1, a21);
+            const s3 = v128.load32_splat(xp + 3 * pixel);
+            a30 = madd(s3, w0, a30); a31 = madd(s3, w1, a31);
+            xp += 4;
+            wp += 32;
+          }
+        }
+      }
+      const yp = yrow + <usize>ox * outPixel;
+      v128.store(yp + 0 * outPixel, out(a00, relu), 0); v128.store(yp + 0 * outPixel, out(a01, relu), 16);
+      v128.store(yp + 1 * outPixel, out(a10, relu), 0); v128.store(yp + 1 * outPixel, out(a11, relu), 16);
+      v128.store(yp + 2 * outPixel, out(a20, relu), 0); v128.store(yp + 2 * outPixel, out(a21, relu), 16);
+      v128.store(yp + 3 * outPixel, out(a30, relu), 0); v128.store(yp + 3 * outPixel, out(a31, relu), 16);
+      if (ox == W - 4) break;
+    }
+    // Rows narrower than a tile, a pixel at a time.
+    else for (let ox = 0; ox < W; ox++) {
+        let a00 = b0; let a01 = b1;
+        let wp = wb;
+        for (let ky = 0; ky < KH; ky++) {
+          for (let kx = 0; kx < KW; kx++) {
+            let xp = xrow + <usize>ky * row + <usize>(ox + kx) * pixel;
+            const end = xp + pixel;
+            while (xp < end) {
+              const s0 = v128.load32_splat(xp);
+              a00 = madd(s0, v128.load(wp, 0), a00); a01 = madd(s0, v128.load(wp, 16), a01);
+              xp += 4;
+              wp += 32;
+            }
+          }
+        }
+        const yp = yrow + <usize>ox * outPixel;
+        v128.store(yp, out(a00, relu), 0); v128.store(yp, out(a01, relu), 16);
+      }
+  }
+}
+
+/** Output channels [co, co + 4) of every pixel, from the block's packed weights at `wb`. */
+function block4(x: usize, wb: usize, b: usize, y: usize, co: i32, H: i32, W: i32, Cin: i32, Cout: i32, KH: i32, KW: i32, Wp: i32, relu: bool): void {
+  const pixel = <usize>Cin << 2;
+  const row = <usize>Wp * pixel;
+  const outPixel = <usize>Cout << 2;
+  const zero = f32x4.splat(0);
+  const b0 = b == 0 ? zero : v128.load(b + (<usize>co << 2), 0);
+  for (let oy = 0; oy < H; oy++) {
+    const xrow = x + <usize>oy * row;
+    const yrow = y + <usize>oy * <usize>W * outPixel + (<usize>co << 2);
+    // Tiles of 8 pixels; the last one ends at the row's end, overlapping the one before.
+    if (W >= 8) for (let ox = 0; ; ox = min(ox + 8, W - 8)) {
+      let a00 = b0; let a10 = b0; let a20 = b0; let a30 = b0; let a40 = b0; let a50 = b0; let a60 = b0; let a70 = b0;
+      let wp = wb;
+      for (let ky = 0; ky < KH; ky++) {
+        for (let kx = 0; kx < KW; kx++) {
+          let xp = xrow + <usize>ky * row + <usize>(ox + kx) * pixel;
+          const end = xp + pixel;
+          while (xp < end) {
+            const w0 = v128.load(wp, 0);
+            const s0 = v128.load32_splat(xp + 0 * pixel);
+            a00 = madd(s0, w0, a00);
+            const s1 = v128.load32_splat(xp + 1 * pixel);
+            a10 = madd(s1, w0, a10);
+            const s2 = v128.load32_splat(xp + 2 * pixel);
+            a20 = madd(s2, w0, a20);
+            const s3 = v128.load32_splat(xp + 3 * pixel);
+            a30 = madd(s3, w0, a30);
+            const s4 = v128.load32_splat(xp + 4 * pixel);
+            a40 = madd(s4, w0, a40);
+            const s5 = v128.load32_splat(xp + 5 * pixel);
+            a50 = madd(s5, w0, a50);
+            const s6 = v128.load32_splat(xp + 6 * pixel);
+            a60 = madd(s6, w0, a60);
+            const s7 = v128.load32_splat(xp + 7 * pixel);
+            a70 = madd(s7, w0, a70);
+            xp += 4;
+            wp += 16;
+          }
+        }
+      }
+      const yp = yrow + <usize>ox * outPixel;
+      v128.store(yp + 0 * outPixel, out(a00, relu), 0);
+      v128.store(yp + 1 * outPixel, out(a10, relu), 0);
+      v128.store(yp + 2 * outPixel, out(a20, relu), 0);
+      v128.store(yp + 3 * outPixel, out(a30, relu), 0);
+      v128.store(yp + 4 * outPixel, out(a40, relu), 0);
+      v128.store(yp + 5 * outPixel, out(a50, relu), 0);
+      v128.store(yp + 6 * outPixel, out(a60, relu), 0);
+      v128.store(yp + 7 * outPixel, out(a70, relu), 0);
+      if (ox == W - 8) break;
+    }
+    // Rows narrower than a tile, a pixel at a time.
+    else for (let ox = 0; ox < W; ox++) {
+        let a00 = b0;
+        let wp = wb;
+        for (let ky = 0; ky < KH; ky++) {
+          for (let kx = 0; kx < KW; kx++) {
+            let xp = xrow + <usize>ky * row + <usize>(ox + kx) * pixel;
+            const end = xp + pixel;
+            while (xp < end) {
+              const s0 = v128.load32_splat(xp);
+              a00 = madd(s0, v128.load(wp, 0), a00);
+              xp += 4;
+              wp += 16;
+            }
+          }
+        }
+        const yp = yrow + <usize>ox * outPixel;
+        v128.store(yp, out(a00, relu), 0);
+      }
+  }
+}
+
+/** y = conv(x, w) + b, rectified if `relu` is not 0. */
+export function conv2d(x: usize, w: usize, b: usize, y: usize, H: i32, W: i32, Cin: i32, Cout: i32, KH: i32, KW: i32, Wp: i32, relu: i32): void {
+  const blockBytes = <usize>(KH * KW * Cin) << 2;
+  let co = 0;
+  for (; co + 8 <= Cout; co += 8) block8(x, w + <usize>co * blockBytes, b, y, co, H, W, Cin, Cout, KH, KW, Wp, relu != 0);
+  if (co < Cout) block4(x, w + <usize>co * blockBytes, b, y, co, H, W, Cin, Cout, KH, KW, Wp, relu != 0);
+}

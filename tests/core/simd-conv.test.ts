@@ -1,0 +1,180 @@
+/**
+ * The book's SIMD convolution (src/core/kernels/simd-conv.ts) against the CPU
+ * backend's, in both builds (plain SIMD, and relaxed SIMD where this Node runs
+ * it: vitest.config.ts turns it on for Node 20), over random geometries; the
+ * stock kernel for what it does not cover; its scratch and packed filters
+ * freed; and the committed modules equal to a fresh build of their source.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Conv2D, FusedConv2D, getKernel } from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { tf, type Tensor } from '../../src/core/tf';
+import { derivedCount } from '../../src/core/kernels/derived-data';
+import { simdConvKernelConfigs } from '../../src/core/kernels/simd-conv';
+import { hasRelaxedSimd, setSimdBuild, simdVariant, type SimdBuild } from '../../src/core/kernels/simd-module';
+import { generatedModule, generatedPath, KERNELS } from '../../scripts/build-kernels';
+import { readFileSync } from 'node:fs';
+import { expectNoLeak, seededRandom, useBackend } from './backends';
+
+type Shape4D = [number, number, number, number];
+type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]];
+type Activation = 'linear' | 'relu' | 'relu6' | 'elu';
+
+interface Case {
+  x: Shape4D;
+  filter: Shape4D;
+  pad: Pad;
+  strides: [number, number];
+  dilations: [number, number];
+  bias: boolean;
+  activation: Activation | undefined;
+}
+
+const int = (rand: () => number, lo: number, hi: number) => lo + Math.floor(rand() * (hi - lo + 1));
+const pick = <T>(rand: () => number, xs: readonly T[]): T => xs[int(rand, 0, xs.length - 1)]!;
+
+/** A random geometry the SIMD kernel covers: stride 1, no dilation, any size, channels and padding. */
+function coveredCase(rand: () => number): Case {
+  const kh = pick(rand, [1, 2, 3, 3, 3, 5]);
+  const kw = pick(rand, [kh, kh, kh, 1, 3]);
+  const pad: Pad = pick(rand, ['same', 'same', 'valid', 'explicit'] as const) === 'explicit'
+    ? [[0, 0], [int(rand, 0, 2), int(rand, 0, 2)], [int(rand, 0, 2), int(rand, 0, 2)], [0, 0]]
+    : pick(rand, ['same', 'valid'] as const);
+  return {
+    x: [pick(rand, [1, 1, 2]), int(rand, kh, 13), int(rand, kw, 13), pick(rand, [1, 3, 4, 7, 16])],
+    filter: [kh, kw, 0, pick(rand, [1, 3, 4, 8, 12, 16, 20, 32])],
+    pad,
+    strides: [1, 1],
+    dilations: [1, 1],
+    bias: rand() < 0.6,
+    activation: pick(rand, [undefined, 'linear', 'relu'] as const),
+  };
+}
+
+/** y of `c` (with seeded values) on the active backend, as plain numbers. */
+async function convolve(c: Case, seed: number): Promise<Float32Array> {
+  const rand = seededRandom(seed);
+  const values = (n: number) => Float32Array.from({ length: n }, () => rand() * 2 - 1);
+  const filterShape: Shape4D = [c.filter[0], c.filter[1], c.x[3], c.filter[3]];
+  const x = tf.tensor4d(values(c.x.reduce((a, b) => a * b)), c.x);
+  const filter = tf.tensor4d(values(filterShape.reduce((a, b) => a * b)), filterShape);
+  const bias = c.bias ? tf.tensor1d(values(c.filter[3])) : undefined;
+  let y: Tensor;
+  if (c.activation === undefined && !c.bias) {
+    y = tf.conv2d(x, filter, c.strides, c.pad, 'NHWC', c.dilations);
+  } else {
+    y = tf.fused.conv2d({ x, filter, bias, strides: c.strides, pad: c.pad, dilations: c.dilations, activation: c.activation ?? 'linear' });
+  }
+  const out = (await y.data()) as Float32Array;
+  tf.dispose([x, filter, y, ...(bias ? [bias] : [])]);
+  // The filter's packed copy goes with it.
+  if (tf.getBackend() === 'wasm') expect(derivedCount(tf.backend() as BackendWasm)).toBe(0);
+  return out;
+}
+
+function maxRelative(a: Float32Array, b: Float32Array): number {
+  let diff = 0;
+  let scale = 1e-6;
+  for (let i = 0; i < a.length; i++) {
+    diff = Math.max(diff, Math.abs(a[i]! - b[i]!));
+    scale = Math.max(scale, Math.abs(b[i]!));
+  }
+  return diff / scale;
+}
+
+/** Checks `cases` on WASM against CPU. */
+async function expectCpuEquality(cases: Case[]): Promise<void> {
+  for (const [i, c] of cases.entries()) {
+    await useBackend('cpu');
+    const cpu = await convolve(c, 1000 + i);
+    await useBackend('wasm');
+    const wasm = await expectNoLeak(() => convolve(c, 1000 + i));
+    expect(wasm.length, JSON.stringify(c)).toBe(cpu.length);
+    expect(maxRelative(wasm, cpu), JSON.stringify(c)).toBeLessThan(1e-5);
+  }
+}
+
+const rand = seededRandom(14);
+const COVERED = Array.from({ length: 60 }, () => coveredCase(rand));
+
+let buildBefore: SimdBuild = 'relaxed';
+beforeAll(() => {
+  buildBefore = setSimdBuild('relaxed');
+});
+afterAll(() => {
+  setSimdBuild(buildBefore);
+});
+
+describe('the SIMD convolution', () => {
+  it('stands in for Conv2D and FusedConv2D on WASM', async () => {
+    await useBackend('wasm');
+    const configs = simdConvKernelConfigs();
+    expect(getKernel(Conv2D, 'wasm')).toBe(configs[0]);
+    expect(getKernel(FusedConv2D, 'wasm')).toBe(configs[1]);
+    expect(simdVariant(tf.backend() as BackendWasm)).toMatch(/^(plain|relaxed)$/);
+  });
+
+  it('runs relaxed SIMD in this Node (so both builds are tested here)', () => {
+    expect(hasRelaxedSimd()).toBe(true);
+  });
+
+  it('matches the CPU backend on random geometries, plain SIMD build', async () => {
+    setSimdBuild('plain');
+    await useBackend('wasm');
+    expect(simdVariant(tf.backend() as BackendWasm)).toBe('plain');
+    await expectCpuEquality(COVERED);
+  });
+
+  it('matches the CPU backend on random geometries, relaxed SIMD build', async () => {
+    setSimdBuild('relaxed');
+    await useBackend('wasm');
+    expect(simdVariant(tf.backend() as BackendWasm)).toBe('relaxed');
+    await expectCpuEquality(COVERED);
+  });
+
+  it('gives way to the stock kernel when set to, with the same results', async () => {
+    setSimdBuild('stock');
+    await useBackend('wasm');
+    expect(simdVariant(tf.backend() as BackendWasm)).toBeNull();
+    await expectCpuEquality(COVERED.slice(0, 10));
+    setSimdBuild('relaxed');
+  });
+
+  it('leaves strides, dilations and other activations to the stock kernel, which still runs', async () => {
+    const base = coveredCase(seededRandom(3));
+    const cases: Case[] = [
+      { ...base, x: [1, 9, 9, 3], filter: [3, 3, 0, 8], pad: 'same', strides: [2, 2] },
+      { ...base, x: [1, 9, 9, 3], filter: [3, 3, 0, 8], pad: 'valid', strides: [1, 1], dilations: [2, 2], activation: undefined, bias: false },
+      { ...base, x: [1, 6, 6, 4], filter: [3, 3, 0, 8], pad: 'same', strides: [1, 1], activation: 'relu6' },
+      { ...base, x: [1, 6, 6, 4], filter: [3, 3, 0, 8], pad: 'same', strides: [1, 1], activation: 'elu' },
+    ];
+    await expectCpuEquality(cases);
+  });
+
+  it('frees its scratch on the heap: every allocation is freed once the tensors are', async () => {
+    await useBackend('wasm');
+    const heap = (tf.backend() as BackendWasm).wasm as unknown as { _malloc(n: number): number; _free(p: number): void };
+    const live = new Set<number>();
+    const [malloc, free] = [heap._malloc, heap._free];
+    heap._malloc = (n) => {
+      const p = malloc(n);
+      live.add(p);
+      return p;
+    };
+    heap._free = (p) => (live.delete(p), free(p));
+    try {
+      // Channels that are not a multiple of 4 (a padded filter, output and bias), padding (a padded input).
+      await convolve({ ...coveredCase(seededRandom(5)), x: [2, 7, 9, 3], filter: [3, 3, 0, 5], pad: 'same', bias: true, activation: 'relu' }, 7);
+    } finally {
+      heap._malloc = malloc;
+      heap._free = free;
+    }
+    expect([...live]).toEqual([]);
+  });
+});
+
+describe('the committed kernel modules', () => {
+  it.each(KERNELS)('%s-wasm.ts is what scripts/build-kernels.ts builds from its source', async (kernel) => {
+    expect(readFileSync(generatedPath(kernel), 'utf8')).toBe(await generatedModule(kernel));
+  });
+});
