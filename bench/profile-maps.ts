@@ -11,7 +11,9 @@
  * needed) and serves it with the book's assets on a cross-origin isolated
  * page; WASM_THREADS=2 starts the backend with two threads, PROFILE_CALLS=1
  * adds every kernel call with its shapes, PROFILE_SIMD=stock|plain|relaxed picks
- * the build of the SIMD kernels (simd-module.ts; relaxed by default). Prints JSON.
+ * the build of the SIMD kernels (simd-module.ts; relaxed by default), PROFILE_JS=1
+ * samples the page's JavaScript and prints the functions with the most self time
+ * to stderr. Prints JSON.
  */
 import { createReadStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -26,6 +28,7 @@ import { ISOLATION_HEADERS } from '../astro.config.mjs';
 const PORT = Number(process.env['BENCH_PORT'] ?? 4339);
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 20);
 const THREADS = Number(process.env['WASM_THREADS'] ?? 0);
+const JS_PROFILE = process.env['PROFILE_JS'] === '1';
 const [methods = '.', models = '.'] = process.argv.slice(2);
 
 const ROOT = join(import.meta.dirname, '..');
@@ -57,6 +60,28 @@ async function serve(folder: string) {
   return server;
 }
 
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+/** The `count` functions with the most self time in a sampled profile, as text lines: ms, share, function, file:line. */
+function topSelfTime(profile: CpuProfile, count: number): string {
+  const byNode = new Map(profile.nodes.map((n) => [n.id, n]));
+  const self = new Map<string, number>();
+  let total = 0;
+  profile.samples.forEach((id, i) => {
+    const frame = byNode.get(id)!.callFrame;
+    const key = `${frame.functionName || '(anonymous)'} ${frame.url.split('/').pop()}:${frame.lineNumber + 1}`;
+    const us = profile.timeDeltas[i] ?? 0;
+    self.set(key, (self.get(key) ?? 0) + us);
+    total += us;
+  });
+  return [...self].sort((a, b) => b[1] - a[1]).slice(0, count)
+    .map(([key, us]) => `${(us / 1000).toFixed(1).padStart(8)} ms ${((100 * us) / total).toFixed(1).padStart(5)}%  ${key}`).join('\n');
+}
+
 const folder = mkdtempSync(join(tmpdir(), 'profile-maps-'));
 const server = await serve(folder);
 try {
@@ -68,6 +93,12 @@ try {
   // any later, so on a 2-core machine a second thread needs a page that reports at least 4 cores.
   if (THREADS > 1) await page.addInitScript(`Object.defineProperty(navigator, 'hardwareConcurrency', { get: () => ${2 * THREADS} })`);
   await page.goto(`http://127.0.0.1:${PORT}/`);
+  const cdp = JS_PROFILE ? await page.context().newCDPSession(page) : null;
+  if (cdp) {
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 50 });
+    await cdp.send('Profiler.start');
+  }
   const result = await page.evaluate(
     async (options) => {
       const url = '/profile.js';
@@ -76,6 +107,7 @@ try {
     },
     { methods, models, runs: RUNS, threads: THREADS, detail: process.env['PROFILE_CALLS'] === '1', conv: (process.env['PROFILE_SIMD'] ?? 'relaxed') as 'relaxed' | 'plain' | 'stock' },
   );
+  if (cdp) console.error(topSelfTime((await cdp.send('Profiler.stop')).profile as CpuProfile, 40));
   console.log(JSON.stringify(result, null, 1));
   await browser.close();
 } finally {

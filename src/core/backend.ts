@@ -9,7 +9,8 @@
  * Environment-specific facts (URL override, cached choice, WebGL renderer
  * string) are passed in, so this module runs unchanged in Node.
  */
-import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, type BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { prepareSimdKernels } from './kernels/simd-module';
 import { createProbeNet } from './probe-net';
 import { median, timeRuns } from './stats';
 import { tf } from './tf';
@@ -68,7 +69,10 @@ export function automaticCandidates(webgl: WebGLReport | undefined): { order: Ba
 async function tryBackend(name: BackendName): Promise<boolean> {
   if (!tf.findBackendFactory(name)) return false;
   try {
-    return await tf.setBackend(name);
+    const started = await tf.setBackend(name);
+    // The book's SIMD kernels compiled before the first figure runs (simd-module.ts).
+    if (started && name === 'wasm') await prepareSimdKernels(tf.backend() as BackendWasm);
+    return started;
   } catch {
     return false;
   }

@@ -1,7 +1,8 @@
 /**
- * The book's SIMD convolution (src/core/kernels/simd-conv.ts) against the CPU
- * backend's, in both builds (plain SIMD, and relaxed SIMD where this Node runs
- * it: vitest.config.ts turns it on for Node 20), over random geometries; the
+ * The book's SIMD convolutions (src/core/kernels/simd-conv.ts: the direct
+ * kernel and, for 3×3 filters, the Winograd one) against the CPU backend's, in
+ * both builds (plain SIMD, and relaxed SIMD where this Node runs it:
+ * vitest.config.ts turns it on for Node 20), over random geometries; the
  * stock kernel for what it does not cover; its scratch and packed filters
  * freed; and the committed modules equal to a fresh build of their source.
  */
@@ -94,8 +95,17 @@ async function expectCpuEquality(cases: Case[]): Promise<void> {
   }
 }
 
+/** A random 3×3 geometry on channels the Winograd kernel takes (input a multiple of 4, output of 8). */
+function winogradCase(rand: () => number): Case {
+  return {
+    ...coveredCase(rand),
+    x: [pick(rand, [1, 1, 2]), int(rand, 3, 13), int(rand, 3, 13), pick(rand, [4, 8, 16, 32])],
+    filter: [3, 3, 0, pick(rand, [8, 16, 24, 32, 64])],
+  };
+}
+
 const rand = seededRandom(14);
-const COVERED = Array.from({ length: 60 }, () => coveredCase(rand));
+const COVERED = [...Array.from({ length: 50 }, () => coveredCase(rand)), ...Array.from({ length: 30 }, () => winogradCase(rand))];
 
 let buildBefore: SimdBuild = 'relaxed';
 beforeAll(() => {
@@ -165,6 +175,8 @@ describe('the SIMD convolution', () => {
     try {
       // Channels that are not a multiple of 4 (a padded filter, output and bias), padding (a padded input).
       await convolve({ ...coveredCase(seededRandom(5)), x: [2, 7, 9, 3], filter: [3, 3, 0, 5], pad: 'same', bias: true, activation: 'relu' }, 7);
+      // The Winograd kernel: its transformed filter and its scratch.
+      await convolve({ ...coveredCase(seededRandom(5)), x: [2, 7, 9, 8], filter: [3, 3, 0, 16], pad: 'same', bias: true, activation: 'relu' }, 7);
     } finally {
       heap._malloc = malloc;
       heap._free = free;

@@ -61,6 +61,17 @@ function packedFilterOf(backend: BackendWasm, instance: Instance, filter: Tensor
     () => packFilter(backend, heap, instance.memory, filter, cout4), (ptr) => heap._free(ptr));
 }
 
+/** `filter` (3×3) transformed for the Winograd kernel, made once per filter and freed with it. */
+function winogradFilterOf(backend: BackendWasm, instance: Instance, filter: TensorInfo): number {
+  const { heap, exports } = instance;
+  const [, , cin, cout] = filter.shape as [number, number, number, number];
+  return derivedOf(backend, filter, `winograd:${filter.shape.join(',')}`, () => {
+    const u = heap._malloc(16 * cin * cout * 4);
+    exports.winogradFilter(offsetOf(backend, filter), u, cin, cout);
+    return u;
+  }, (u) => heap._free(u));
+}
+
 /**
  * Whether the kernel computes this convolution; the stock kernel runs the
  * rest (strides, dilations, NCHW, other activations, a bias that is not one
@@ -84,49 +95,46 @@ function run(backend: BackendWasm, instance: Instance, x: TensorInfo, filter: Te
   // With stride 1 the padded input is exactly the rows and columns the windows read.
   const hp = outHeight + kh - 1;
   const wp = outWidth + kw - 1;
-  const cout4 = ceil4(cout);
-  const packed = packedFilterOf(backend, instance, filter, cout4);
+  // 3×3 filters on channels the Winograd kernel takes (simd/winograd.as.ts), anything else direct.
+  const winograd = kh === 3 && kw === 3 && cin % 4 === 0 && cout % 8 === 0;
   const padded = hp !== inHeight || wp !== inWidth;
   const scratch: number[] = [];
-  const alloc = (floats: number) => {
-    const ptr = heap._malloc(floats * 4);
-    scratch.push(ptr);
-    return ptr;
-  };
   try {
-    const xPtr = padded ? alloc(batchSize * hp * wp * cin) : offsetOf(backend, x);
-    const yPtr = cout4 !== cout ? alloc(batchSize * outHeight * outWidth * cout4) : offsetOf(backend, out);
-    const bPtr = bias === undefined ? 0 : cout4 !== cout ? alloc(cout4) : offsetOf(backend, bias);
-    // Views after every allocation: one may grow the heap and detach earlier views.
-    const f32 = new Float32Array(instance.memory.buffer);
-    if (bias !== undefined && cout4 !== cout) {
-      f32.fill(0, bPtr / 4, bPtr / 4 + cout4);
-      f32.copyWithin(bPtr / 4, offsetOf(backend, bias) / 4, offsetOf(backend, bias) / 4 + cout);
-    }
+    // The input padded with zeros, unless the windows read exactly the input.
+    let xPtr = offsetOf(backend, x);
     if (padded) {
-      const src = offsetOf(backend, x) / 4;
-      const dst = xPtr / 4;
+      const ptr = heap._malloc(batchSize * hp * wp * cin * 4);
+      scratch.push(ptr);
+      // A view after the allocation: it may have grown the heap and detached earlier views.
+      const f32 = new Float32Array(instance.memory.buffer);
+      const src = xPtr / 4;
+      const dst = ptr / 4;
       const rowLength = inWidth * cin;
       f32.fill(0, dst, dst + batchSize * hp * wp * cin);
       for (let b = 0; b < batchSize; b++) {
         for (let r = 0; r < inHeight; r++) {
           const from = src + (b * inHeight + r) * rowLength;
-          const to = dst + ((b * hp + r + top) * wp + left) * cin;
-          f32.copyWithin(to, from, from + rowLength);
+          f32.copyWithin(dst + ((b * hp + r + top) * wp + left) * cin, from, from + rowLength);
         }
       }
+      xPtr = ptr;
     }
+    const yPtr = offsetOf(backend, out);
+    const bPtr = bias === undefined ? 0 : offsetOf(backend, bias);
     const xImage = hp * wp * cin * 4;
-    const yImage = outHeight * outWidth * cout4 * 4;
-    for (let b = 0; b < batchSize; b++) {
-      instance.exports.conv2d(xPtr + b * xImage, packed, bPtr, yPtr + b * yImage, outHeight, outWidth, cin, cout4, kh, kw, wp, relu ? 1 : 0);
-    }
-    if (cout4 !== cout) {
-      const view = new Float32Array(instance.memory.buffer);
-      const dst = offsetOf(backend, out) / 4;
-      const src = yPtr / 4;
-      for (let p = 0, n = batchSize * outHeight * outWidth; p < n; p++) {
-        for (let j = 0; j < cout; j++) view[dst + p * cout + j] = view[src + p * cout4 + j]!;
+    const yImage = outHeight * outWidth * cout * 4;
+    const { exports } = instance;
+    if (winograd) {
+      const u = winogradFilterOf(backend, instance, filter);
+      const work = heap._malloc(exports.winogradScratchBytes(cin, cout));
+      scratch.push(work);
+      for (let b = 0; b < batchSize; b++) {
+        exports.winograd(xPtr + b * xImage, u, bPtr, yPtr + b * yImage, outHeight, outWidth, cin, cout, wp, relu ? 1 : 0, work);
+      }
+    } else {
+      const packed = packedFilterOf(backend, instance, filter, ceil4(cout));
+      for (let b = 0; b < batchSize; b++) {
+        exports.conv2d(xPtr + b * xImage, packed, bPtr, yPtr + b * yImage, outHeight, outWidth, cin, cout, kh, kw, wp, relu ? 1 : 0);
       }
     }
     return out;

@@ -19,6 +19,9 @@ type Variant = keyof typeof SIMD_WASM;
 export interface SimdExports {
   conv2d(x: number, w: number, b: number, y: number, h: number, w_: number, cin: number, cout: number, kh: number, kw: number, wp: number, relu: number): void;
   maxPoolGradTiled(x: number, dy: number, dx: number, batch: number, inH: number, inW: number, c: number, outH: number, outW: number, fh: number, fw: number): void;
+  winogradFilter(g: number, u: number, cin: number, cout: number): void;
+  winogradScratchBytes(cin: number, cout: number): number;
+  winograd(x: number, u: number, b: number, y: number, h: number, w: number, cin: number, cout: number, wp: number, relu: number, scratch: number): void;
 }
 
 /** The parts of the backend's emscripten module the kernels use (both builds have them). */
@@ -66,13 +69,57 @@ export function setSimdBuild(build: SimdBuild): SimdBuild {
 }
 
 const modules = new Map<Variant, WebAssembly.Module>();
+const compiling = new Map<Variant, Promise<void>>();
 
-/** The compiled module of `variant`, compiled once. */
-function moduleOf(variant: Variant): WebAssembly.Module {
+/** Compiles `variant` in the background, once; the kernels start running when it is done. */
+function compileLater(variant: Variant): Promise<void> {
+  let done = compiling.get(variant);
+  if (!done) {
+    done = WebAssembly.compile(decode(SIMD_WASM[variant])).then((m) => void modules.set(variant, m), () => {});
+    compiling.set(variant, done);
+  }
+  return done;
+}
+
+/**
+ * The compiled module of `variant`, compiled once; undefined while it is being
+ * compiled in the background, where an engine refuses to compile a module of
+ * this size synchronously (older Chromium on the main thread, over 4 KB).
+ */
+function moduleOf(variant: Variant): WebAssembly.Module | undefined {
   let module = modules.get(variant);
-  // Synchronous: the module is under the 4 KB that browsers compile on the main thread.
-  if (!module) modules.set(variant, (module = new WebAssembly.Module(decode(SIMD_WASM[variant]))));
-  return module;
+  if (module) return module;
+  try {
+    modules.set(variant, (module = new WebAssembly.Module(decode(SIMD_WASM[variant]))));
+    return module;
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    void compileLater(variant);
+    return undefined;
+  }
+}
+
+/** Which of the four builds runs on `memory`. */
+function variantFor(memory: WebAssembly.Memory): Variant {
+  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+  const relaxed = wanted === 'relaxed' && hasRelaxedSimd();
+  return relaxed ? (shared ? 'relaxedShared' : 'relaxed') : shared ? 'plainShared' : 'plain';
+}
+
+const memoryOf = (backend: BackendWasm): WebAssembly.Memory | undefined => {
+  const heap = backend.wasm as unknown as Heap;
+  return heap.wasmMemory ?? heap.asm?.memory;
+};
+
+/**
+ * Compiles the build `backend` will run, so that its first kernel call finds
+ * it ready (the engine awaits this when it starts WASM).
+ */
+export async function prepareSimdKernels(backend: BackendWasm): Promise<void> {
+  const memory = memoryOf(backend);
+  if (wanted === 'stock' || !(memory instanceof WebAssembly.Memory)) return;
+  const variant = variantFor(memory);
+  if (!modules.has(variant)) await compileLater(variant);
 }
 
 /** The kernels' instance on `backend`, made on first use; null if the stock kernels must run. */
@@ -80,14 +127,14 @@ export function simdInstance(backend: BackendWasm): SimdInstance | null {
   if (instances.has(backend)) return instances.get(backend)!;
   let instance: SimdInstance | null = null;
   try {
-    const heap = backend.wasm as unknown as Heap;
-    const memory = heap.wasmMemory ?? heap.asm?.memory;
+    const memory = memoryOf(backend);
     if (wanted !== 'stock' && memory instanceof WebAssembly.Memory) {
-      const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-      const relaxed = wanted === 'relaxed' && hasRelaxedSimd();
-      const variant: Variant = relaxed ? (shared ? 'relaxedShared' : 'relaxed') : shared ? 'plainShared' : 'plain';
-      const { exports } = new WebAssembly.Instance(moduleOf(variant), { env: { memory } });
-      instance = { exports: exports as unknown as SimdExports, memory, heap, variant };
+      const variant = variantFor(memory);
+      const module = moduleOf(variant);
+      // Not compiled yet: the stock kernels run until it is, and nothing is cached.
+      if (!module) return null;
+      const { exports } = new WebAssembly.Instance(module, { env: { memory } });
+      instance = { exports: exports as unknown as SimdExports, memory, heap: backend.wasm as unknown as Heap, variant };
     }
   } catch {
     instance = null; // No SIMD, or a memory the module cannot import: the stock kernels run.

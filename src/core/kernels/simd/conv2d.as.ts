@@ -4,15 +4,15 @@
  *
  * Channels last, stride 1, no dilation, on an input already padded with
  * zeros: x is `[H + KH - 1][Wp][Cin]` with `Wp = W + KW - 1`, y is
- * `[H][W][Cout]`. `Cout` is a multiple of 4 (the caller pads the filter with
- * zero channels). The weights are packed by the caller: for each block of 8
- * output channels, then for a last block of 4 if `Cout` is 4 more than a
- * multiple of 8, the block's `[KH][KW][Cin][block]` values, in that order.
- * `b` is the address of `Cout` biases, or 0 for none. Every pointer is a byte
- * address in the imported memory (TensorFlow.js's WASM heap), 16-byte
+ * `[H][W][Cout]`. The weights are packed by the caller, for `Cout` rounded up
+ * to a multiple of 4 with zeros: for each block of 8 output channels, then
+ * for each block of 4 left, the block's `[KH][KW][Cin][block]` values, in
+ * that order. `b` is the address of `Cout` biases, or 0 for none. Nothing is
+ * read or written past the `Cout` channels of a pixel. Every pointer is a
+ * byte address in the imported memory (TensorFlow.js's WASM heap), 16-byte
  * alignment not required.
  *
- * Each tile keeps 4 pixels by 8 channels (8 by 4 in the last block) in
+ * Each tile keeps 4 pixels by 8 channels (8 by 4 in the blocks of 4) in
  * registers: per input channel it loads one splat of each pixel and the
  * block's weights and does one multiply-add per accumulator. Built with
  * relaxed SIMD, the multiply-add is `f32x4.relaxed_madd` (a fused FMA where
@@ -25,6 +25,27 @@
 @inline function madd(a: v128, b: v128, c: v128): v128 {
   if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
   return f32x4.add(f32x4.mul(a, b), c);
+}
+
+/** The first `lanes` floats at `p` (the rest 0), reading nothing past them. */
+@inline function loadLanes(p: usize, lanes: i32): v128 {
+  if (lanes == 4) return v128.load(p);
+  let v = f32x4.splat(0);
+  v = f32x4.replace_lane(v, 0, load<f32>(p));
+  if (lanes > 1) v = f32x4.replace_lane(v, 1, load<f32>(p, 4));
+  if (lanes > 2) v = f32x4.replace_lane(v, 2, load<f32>(p, 8));
+  return v;
+}
+
+/** Stores the first `lanes` floats of `v` at `p`, writing nothing past them. */
+@inline function storeLanes(p: usize, v: v128, lanes: i32): void {
+  if (lanes == 4) {
+    v128.store(p, v);
+    return;
+  }
+  store<f32>(p, f32x4.extract_lane(v, 0));
+  if (lanes > 1) store<f32>(p, f32x4.extract_lane(v, 1), 4);
+  if (lanes > 2) store<f32>(p, f32x4.extract_lane(v, 2), 8);
 }
 
 /** The accumulator as stored: rectified if `relu`. */
@@ -94,13 +115,13 @@ function block8(x: usize, wb: usize, b: usize, y: usize, co: i32, H: i32, W: i32
   }
 }
 
-/** Output channels [co, co + 4) of every pixel, from the block's packed weights at `wb`. */
-function block4(x: usize, wb: usize, b: usize, y: usize, co: i32, H: i32, W: i32, Cin: i32, Cout: i32, KH: i32, KW: i32, Wp: i32, relu: bool): void {
+/** Output channels [co, co + lanes) of every pixel (lanes ≤ 4), from the block's packed weights at `wb`. */
+function block4(x: usize, wb: usize, b: usize, y: usize, co: i32, H: i32, W: i32, Cin: i32, Cout: i32, KH: i32, KW: i32, Wp: i32, relu: bool, lanes: i32): void {
   const pixel = <usize>Cin << 2;
   const row = <usize>Wp * pixel;
   const outPixel = <usize>Cout << 2;
   const zero = f32x4.splat(0);
-  const b0 = b == 0 ? zero : v128.load(b + (<usize>co << 2), 0);
+  const b0 = b == 0 ? zero : loadLanes(b + (<usize>co << 2), lanes);
   for (let oy = 0; oy < H; oy++) {
     const xrow = x + <usize>oy * row;
     const yrow = y + <usize>oy * <usize>W * outPixel + (<usize>co << 2);
@@ -136,14 +157,14 @@ function block4(x: usize, wb: usize, b: usize, y: usize, co: i32, H: i32, W: i32
         }
       }
       const yp = yrow + <usize>ox * outPixel;
-      v128.store(yp + 0 * outPixel, out(a00, relu), 0);
-      v128.store(yp + 1 * outPixel, out(a10, relu), 0);
-      v128.store(yp + 2 * outPixel, out(a20, relu), 0);
-      v128.store(yp + 3 * outPixel, out(a30, relu), 0);
-      v128.store(yp + 4 * outPixel, out(a40, relu), 0);
-      v128.store(yp + 5 * outPixel, out(a50, relu), 0);
-      v128.store(yp + 6 * outPixel, out(a60, relu), 0);
-      v128.store(yp + 7 * outPixel, out(a70, relu), 0);
+      storeLanes(yp + 0 * outPixel, out(a00, relu), lanes);
+      storeLanes(yp + 1 * outPixel, out(a10, relu), lanes);
+      storeLanes(yp + 2 * outPixel, out(a20, relu), lanes);
+      storeLanes(yp + 3 * outPixel, out(a30, relu), lanes);
+      storeLanes(yp + 4 * outPixel, out(a40, relu), lanes);
+      storeLanes(yp + 5 * outPixel, out(a50, relu), lanes);
+      storeLanes(yp + 6 * outPixel, out(a60, relu), lanes);
+      storeLanes(yp + 7 * outPixel, out(a70, relu), lanes);
       if (ox == W - 8) break;
     }
     // Rows narrower than a tile, a pixel at a time.
@@ -163,7 +184,7 @@ function block4(x: usize, wb: usize, b: usize, y: usize, co: i32, H: i32, W: i32
           }
         }
         const yp = yrow + <usize>ox * outPixel;
-        v128.store(yp, out(a00, relu), 0);
+        storeLanes(yp, out(a00, relu), lanes);
       }
   }
 }
@@ -173,5 +194,5 @@ export function conv2d(x: usize, w: usize, b: usize, y: usize, H: i32, W: i32, C
   const blockBytes = <usize>(KH * KW * Cin) << 2;
   let co = 0;
   for (; co + 8 <= Cout; co += 8) block8(x, w + <usize>co * blockBytes, b, y, co, H, W, Cin, Cout, KH, KW, Wp, relu != 0);
-  if (co < Cout) block4(x, w + <usize>co * blockBytes, b, y, co, H, W, Cin, Cout, KH, KW, Wp, relu != 0);
+  for (; co < Cout; co += 4) block4(x, w + <usize>co * blockBytes, b, y, co, H, W, Cin, Cout, KH, KW, Wp, relu != 0, min(4, Cout - co));
 }

@@ -6,3 +6,4 @@
  */
 export { conv2d } from './conv2d.as';
 export { maxPoolGradTiled } from './max-pool-grad.as';
+export { winograd, winogradFilter, winogradScratchBytes } from './winograd.as';
