@@ -43,7 +43,7 @@ function coveredCase(rand: () => number): Case {
     : pick(rand, ['same', 'valid'] as const);
   return {
     x: [pick(rand, [1, 1, 2]), int(rand, kh, 13), int(rand, kw, 13), pick(rand, [1, 3, 4, 7, 16])],
-    filter: [kh, kw, 0, pick(rand, [1, 3, 4, 8, 12, 16, 20, 32])],
+    filter: [kh, kw, 0, pick(rand, [1, 3, 4, 5, 6, 7, 8, 12, 13, 16, 20, 32])],
     pad,
     strides: [1, 1],
     dilations: [1, 1],

@@ -32,7 +32,7 @@ const ceil4 = (n: number) => (n + 3) & ~3;
 /**
  * `filter` ([kh, kw, cin, cout]) in the kernel's layout for `cout4` output
  * channels (cout rounded up to 4, the extra ones zero): blocks of 8 output
- * channels, then a last block of 4 if one is left, each block `[kh][kw][cin][block]`.
+ * channels while 8 are left, then blocks of 4, each block `[kh][kw][cin][block]`.
  */
 function packFilter(backend: BackendWasm, heap: Heap, memory: WebAssembly.Memory, filter: TensorInfo, cout4: number): number {
   const [kh, kw, cin, cout] = filter.shape as [number, number, number, number];
@@ -42,8 +42,9 @@ function packFilter(backend: BackendWasm, heap: Heap, memory: WebAssembly.Memory
   const src = offsetOf(backend, filter) / 4;
   const dst = ptr / 4;
   f32.fill(0, dst, dst + taps * cout4);
-  for (let co = 0; co < cout4; co += 8) {
-    const block = Math.min(8, cout4 - co);
+  // As the kernel reads them: blocks of 8 while 8 channels are left, then blocks of 4.
+  for (let co = 0, block = 8; co < cout4; co += block) {
+    if (co + 8 > cout) block = 4;
     const base = dst + co * taps;
     for (let t = 0; t < taps; t++) {
       const from = src + t * cout + co;
