@@ -8,11 +8,19 @@ import { ATTRIBUTION_METHODS } from '../core/attribution/registry';
 import type { BackendName } from '../core/backend';
 import { loadProjectModel } from '../core/model-loader';
 import { tf } from '../core/tf';
+import { simdVariant } from '../core/kernels/simd-module';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { assetBase } from './assets';
 import { sampleTensor, testSample } from './workbench';
 
 /** Per method id, its map (channel values where the method has them) as plain numbers. */
 export type MapsByMethod = Record<string, number[]>;
+
+/** Which build of the book's SIMD kernels the WASM backend runs (simd-module.ts), or null for the stock kernels. */
+export async function wasmKernels(): Promise<string | null> {
+  if (!(await tf.setBackend('wasm'))) throw new Error('The wasm backend did not start.');
+  return simdVariant(tf.backend() as BackendWasm);
+}
 
 /** The maps of every method but SmoothGrad's (random by design) of test image `index` of `modelId` on `backend`. */
 export async function attributionMaps(backend: BackendName, modelId: string, index: number): Promise<MapsByMethod> {

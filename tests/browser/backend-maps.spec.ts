@@ -55,6 +55,10 @@ for (const modelId of ['scenes-cnn', 'fashion-vgg']) {
   test(`every registered map of ${modelId} is the same on CPU, WASM and WebGL`, async ({ page, problems }) => {
     test.setTimeout(180_000);
     await benchPage(page);
+    // WASM runs the book's SIMD convolutions (relaxed SIMD: Chromium has it), so they are what is compared.
+    const kernels = await page.evaluate(() => (window as unknown as { wasmKernels(): Promise<string | null> }).wasmKernels());
+    expect(kernels).toMatch(/^relaxed(Shared)?$/);
+    const worst: Partial<Record<Backend, number>> = {};
     for (const index of [0, 1]) {
       const maps: Partial<Record<Backend, Record<string, number[]>>> = {};
       for (const backend of ['cpu', 'wasm', 'webgl'] as Backend[]) {
@@ -68,10 +72,13 @@ for (const modelId of ['scenes-cnn', 'fashion-vgg']) {
       expect(methods.length).toBeGreaterThanOrEqual(7);
       for (const method of methods) {
         for (const backend of ['wasm', 'webgl'] as Backend[]) {
-          expect(relativeDifference(maps.cpu![method]!, maps[backend]![method]!), `${method} on ${backend}, image ${index}`).toBeLessThan(1e-5);
+          const difference = relativeDifference(maps.cpu![method]!, maps[backend]![method]!);
+          worst[backend] = Math.max(worst[backend] ?? 0, difference);
+          expect(difference, `${method} on ${backend}, image ${index}`).toBeLessThan(1e-5);
         }
       }
     }
+    test.info().annotations.push({ type: 'largest difference from CPU', description: JSON.stringify(worst) });
     expect(problems.list).toEqual([]);
   });
 }
