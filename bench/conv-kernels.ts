@@ -2,7 +2,9 @@
  * Each convolution of the book's networks (forward, and the input gradient as
  * the stride-1 convolution conv-grads-as-conv.ts runs) on Node's WASM backend,
  * one thread, through the stock kernel (XNNPACK) and each build of the book's
- * SIMD kernel: median ms and GFLOP/s of RUNS calls.
+ * SIMD kernels (the algorithm that runs: Winograd or direct): median ms and
+ * GFLOP/s of RUNS calls, GFLOP/s counted as the direct convolution's
+ * 2·H·W·K²·Cin·Cout whatever the algorithm.
  *
  *   node --experimental-wasm-relaxed-simd node_modules/.bin/vite-node bench/conv-kernels.ts
  *
@@ -12,6 +14,7 @@
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { tf } from '../src/core/tf';
 import { setSimdBuild, simdVariant, type SimdBuild } from '../src/core/kernels/simd-module';
+import { simdConvAlgorithm } from '../src/core/kernels/simd-conv';
 
 const RUNS = Number(process.env['BENCH_RUNS'] ?? 200);
 
@@ -38,7 +41,7 @@ for (const [network, layer, h, w, cin, cout, k] of LAYERS) {
     const x = tf.randomNormal([1, h, w, inC]) as tf.Tensor4D;
     const filter = tf.randomNormal([k, k, inC, outC]) as tf.Tensor4D;
     const bias = tf.randomNormal([outC]) as tf.Tensor1D;
-    const row: Record<string, unknown> = { network, layer, pass, shape: [h, w, inC, outC, k] };
+    const row: Record<string, unknown> = { network, layer, pass, shape: [h, w, inC, outC, k], algorithm: simdConvAlgorithm(k, k, inC, outC) };
     const flops = 2 * h * w * k * k * inC * outC;
     for (const build of ['stock', 'plain', 'relaxed'] as SimdBuild[]) {
       setSimdBuild(build);

@@ -5,8 +5,8 @@
  * Run as three ops, conv2d, add and relu each cost a kernel, a pass over the
  * feature map and the engine's bookkeeping of every tensor they save for the
  * gradient. TensorFlow.js's FusedConv2D kernel does all three in one pass (on
- * WASM, XNNPACK's convolution with the bias and the clamp to [0, ∞) in its
- * output stage), but `tf.fused.conv2d` does not fuse while a gradient is
+ * WASM, the book's SIMD convolution with the bias and the clamp to [0, ∞) in
+ * its output stage: kernels/simd-conv.ts), but `tf.fused.conv2d` does not fuse while a gradient is
  * being recorded, and its gradient computes the filter's and the bias's as
  * well. Here the kernel runs directly, and the gradient reaches the input
  * only: the rule's mask is read from the rectified output (y > 0 exactly where

@@ -1,6 +1,7 @@
 /**
  * The two gradients of conv2d on the WASM backend, computed as forward
- * convolutions so that they run on XNNPACK's SIMD convolution.
+ * convolutions so that they run on the backend's SIMD convolutions (the
+ * book's own where they apply, simd-conv.ts, XNNPACK's otherwise).
  *
  * Both gradients are correlations of the forward pass's tensors:
  *   dx = conv(dy with s − 1 zeros between its pixels, padded by
@@ -72,9 +73,9 @@ function flippedSwappedFilter(backend: BackendWasm, filter: TensorInfo): TensorI
 
 /**
  * The flipped filter of `filter`, made once per filter and freed with it
- * (derived-data.ts). XNNPACK packs a filter the first time a convolution reads
- * it and keeps the packed copy until the filter is freed; flipping anew on
- * every call would pay for the flip and the packing each time (0.5 of the
+ * (derived-data.ts). The convolution packs (or transforms) a filter the first
+ * time it reads it and keeps that copy until the filter is freed; flipping
+ * anew on every call would pay for the flip and the packing each time (0.5 of the
  * 0.8 ms of the input gradient of scenes-cnn's 64→128-channel layer, measured
  * in Node).
  */
@@ -110,9 +111,9 @@ function spread(backend: BackendWasm, dy: TensorInfo, [sy, sx]: Pair, top: numbe
 }
 
 /**
- * The input gradient of conv2d as one XNNPACK convolution. For stride 1 with
+ * The input gradient of conv2d as one forward convolution. For stride 1 with
  * padding no wider than the filter (every 'same' and 'valid' layer), dy goes
- * to the convolution as it is and XNNPACK pads it; otherwise dy is first
+ * to the convolution as it is and the convolution pads it; otherwise dy is first
  * spread onto the zero grid that stride and padding call for.
  */
 export function conv2DBackpropInputAsConv({ backend, inputs, attrs }: KernelArgs<Conv2DBackpropInputAttrs>): TensorInfo {
@@ -165,7 +166,7 @@ function paddedChannelsAsBatch(backend: BackendWasm, x: TensorInfo, top: number,
 }
 
 /**
- * The filter gradient of conv2d as one XNNPACK convolution: each input channel
+ * The filter gradient of conv2d as one forward convolution: each input channel
  * of x is an image (batch as its channels), dy is the filter, and the forward
  * stride becomes the dilation.
  */

@@ -1,21 +1,22 @@
 /**
- * The WASM backend's `Conv2D` and `FusedConv2D` on the book's own SIMD kernel
- * (simd/conv2d.as.ts) wherever it applies: channels last, float32, stride 1,
- * no dilation, and for the fused kernel no activation but ReLU. Anything else
- * goes to the stock kernel (XNNPACK).
+ * The WASM backend's `Conv2D` and `FusedConv2D` on the book's own SIMD kernels
+ * wherever they apply: channels last, float32, stride 1, no dilation, and for
+ * the fused kernel no activation but ReLU. Anything else goes to the stock
+ * kernel (XNNPACK).
  *
  * Every gradient map is mostly convolutions: the forward pass, then the input
- * gradients, which conv-grads-as-conv.ts runs as stride-1 convolutions. On the
- * book's networks XNNPACK's convolutions in tfjs 4.22 reach about 30 GFLOP/s
- * on one thread; the kernel here about 50 where the engine has relaxed SIMD
- * (its fused multiply-add), and still about 1.25x XNNPACK without it
- * (measured in Node by bench/conv-kernels.ts).
+ * gradients, which conv-grads-as-conv.ts runs as stride-1 convolutions. 3×3
+ * filters run Winograd's F(2×2, 3×3) (simd/winograd.as.ts, 16 products per
+ * channel pair instead of 36), other sizes the direct kernel
+ * (simd/conv2d.as.ts), both with relaxed SIMD's fused multiply-add where the
+ * engine has it. On the book's layers in Node, one thread, XNNPACK in tfjs
+ * 4.22 runs at about 30 GFLOP/s, the direct kernel at about 50 and the
+ * Winograd kernel at the equivalent of 75–110 (bench/conv-kernels.ts).
  *
- * The kernel runs on the backend's own heap: its module imports the backend's
- * `WebAssembly.Memory` and reads and writes tensors where they lie, so no
- * tensor is copied in or out. Scratch (the zero-padded input, a filter padded
- * to a multiple of 4 output channels) comes from the backend's `malloc` and is
- * freed before the kernel returns; packed filters are kept with their tensor
+ * The kernels run on the backend's own heap (simd-module.ts), so no tensor is
+ * copied in or out. Scratch (the zero-padded input, the Winograd kernel's
+ * transformed tiles) comes from the backend's `malloc` and is freed before the
+ * kernel returns; packed and transformed filters are kept with their tensor
  * (derived-data.ts).
  */
 import { backend_util, Conv2D, FusedConv2D, getKernel, util } from '@tensorflow/tfjs-core';
@@ -62,6 +63,15 @@ function packedFilterOf(backend: BackendWasm, instance: Instance, filter: Tensor
     () => packFilter(backend, heap, instance.memory, filter, cout4), (ptr) => heap._free(ptr));
 }
 
+/**
+ * Which SIMD kernel runs a stride-1 convolution the SIMD kernels take: 3×3
+ * filters on channels the Winograd kernel takes (simd/winograd.as.ts: input
+ * channels a multiple of 4, output channels of 8), anything else the direct one.
+ */
+export function simdConvAlgorithm(kh: number, kw: number, cin: number, cout: number): 'winograd' | 'direct' {
+  return kh === 3 && kw === 3 && cin % 4 === 0 && cout % 8 === 0 ? 'winograd' : 'direct';
+}
+
 /** `filter` (3×3) transformed for the Winograd kernel, made once per filter and freed with it. */
 function winogradFilterOf(backend: BackendWasm, instance: Instance, filter: TensorInfo): number {
   const { heap, exports } = instance;
@@ -96,8 +106,7 @@ function run(backend: BackendWasm, instance: Instance, x: TensorInfo, filter: Te
   // With stride 1 the padded input is exactly the rows and columns the windows read.
   const hp = outHeight + kh - 1;
   const wp = outWidth + kw - 1;
-  // 3×3 filters on channels the Winograd kernel takes (simd/winograd.as.ts), anything else direct.
-  const winograd = kh === 3 && kw === 3 && cin % 4 === 0 && cout % 8 === 0;
+  const winograd = simdConvAlgorithm(kh, kw, cin, cout) === 'winograd';
   const padded = hp !== inHeight || wp !== inWidth;
   const scratch: number[] = [];
   try {

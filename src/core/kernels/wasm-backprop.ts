@@ -9,8 +9,9 @@
  * so `tf.grad` through conv2d weights (training) and through any depthwise
  * convolution fails there with "Kernel '…' not registered for backend 'wasm'".
  * Its `MaxPoolGrad` runs but is wrong (see `maxPoolGrad`). The two conv2d
- * gradients run as forward convolutions on XNNPACK (conv-grads-as-conv.ts).
- * The other three are plain JS kernels over the WASM heap. Both depthwise
+ * gradients run as forward convolutions (conv-grads-as-conv.ts). The max-pool
+ * gradient of windows that tile their input runs on the book's SIMD kernel
+ * (simd/max-pool-grad.as.ts); the other kernels are plain JS over the WASM heap. Both depthwise
  * gradients are the same sum over (output pixel, filter tap) pairs, so the
  * pairs whose input pixel lies inside the image are listed once as flat
  * offsets (`convTaps`) and each kernel is a short loop over that list with the

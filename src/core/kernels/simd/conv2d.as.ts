@@ -13,8 +13,10 @@
  * alignment not required.
  *
  * Each tile keeps 4 pixels by 8 channels (8 by 4 in the blocks of 4) in
- * registers: per input channel it loads one splat of each pixel and the
- * block's weights and does one multiply-add per accumulator. Built with
+ * registers: per input value of a window row (its KW pixels' channels, one
+ * contiguous run in x, so a layer with few input channels still runs long
+ * inner loops) it loads one splat of each pixel and the block's weights and
+ * does one multiply-add per accumulator. Built with
  * relaxed SIMD, the multiply-add is `f32x4.relaxed_madd` (a fused FMA where
  * the CPU has one); built without it, a multiply then an add, in the order
  * XNNPACK's kernels use. The module has no data segment and allocates
@@ -57,9 +59,12 @@
 function block8(x: usize, wb: usize, b: usize, y: usize, co: i32, H: i32, W: i32, Cin: i32, Cout: i32, KH: i32, KW: i32, Wp: i32, relu: bool): void {
   const pixel = <usize>Cin << 2;
   const row = <usize>Wp * pixel;
+  // A window row: KW pixels, contiguous in x, as that row's weights are in wb.
+  const span = <usize>KW * pixel;
   const outPixel = <usize>Cout << 2;
   const zero = f32x4.splat(0);
-  const b0 = b == 0 ? zero : v128.load(b + (<usize>co << 2), 0); const b1 = b == 0 ? zero : v128.load(b + (<usize>co << 2), 16);
+  const b0 = b == 0 ? zero : v128.load(b + (<usize>co << 2));
+  const b1 = b == 0 ? zero : v128.load(b + (<usize>co << 2), 16);
   for (let oy = 0; oy < H; oy++) {
     const xrow = x + <usize>oy * row;
     const yrow = y + <usize>oy * <usize>W * outPixel + (<usize>co << 2);
@@ -68,50 +73,46 @@ function block8(x: usize, wb: usize, b: usize, y: usize, co: i32, H: i32, W: i32
       let a00 = b0; let a01 = b1; let a10 = b0; let a11 = b1; let a20 = b0; let a21 = b1; let a30 = b0; let a31 = b1;
       let wp = wb;
       for (let ky = 0; ky < KH; ky++) {
-        for (let kx = 0; kx < KW; kx++) {
-          let xp = xrow + <usize>ky * row + <usize>(ox + kx) * pixel;
-          const end = xp + pixel;
-          while (xp < end) {
-            const w0 = v128.load(wp, 0), w1 = v128.load(wp, 16);
-            const s0 = v128.load32_splat(xp + 0 * pixel);
-            a00 = madd(s0, w0, a00); a01 = madd(s0, w1, a01);
-            const s1 = v128.load32_splat(xp + 1 * pixel);
-            a10 = madd(s1, w0, a10); a11 = madd(s1, w1, a11);
-            const s2 = v128.load32_splat(xp + 2 * pixel);
-            a20 = madd(s2, w0, a20); a21 = madd(s2, w1, a21);
-            const s3 = v128.load32_splat(xp + 3 * pixel);
-            a30 = madd(s3, w0, a30); a31 = madd(s3, w1, a31);
-            xp += 4;
-            wp += 32;
-          }
+        let xp = xrow + <usize>ky * row + <usize>ox * pixel;
+        const end = xp + span;
+        while (xp < end) {
+          const w0 = v128.load(wp, 0), w1 = v128.load(wp, 16);
+          const s0 = v128.load32_splat(xp + 0 * pixel);
+          a00 = madd(s0, w0, a00); a01 = madd(s0, w1, a01);
+          const s1 = v128.load32_splat(xp + 1 * pixel);
+          a10 = madd(s1, w0, a10); a11 = madd(s1, w1, a11);
+          const s2 = v128.load32_splat(xp + 2 * pixel);
+          a20 = madd(s2, w0, a20); a21 = madd(s2, w1, a21);
+          const s3 = v128.load32_splat(xp + 3 * pixel);
+          a30 = madd(s3, w0, a30); a31 = madd(s3, w1, a31);
+          xp += 4;
+          wp += 32;
         }
       }
       const yp = yrow + <usize>ox * outPixel;
-      v128.store(yp + 0 * outPixel, out(a00, relu), 0); v128.store(yp + 0 * outPixel, out(a01, relu), 16);
-      v128.store(yp + 1 * outPixel, out(a10, relu), 0); v128.store(yp + 1 * outPixel, out(a11, relu), 16);
-      v128.store(yp + 2 * outPixel, out(a20, relu), 0); v128.store(yp + 2 * outPixel, out(a21, relu), 16);
-      v128.store(yp + 3 * outPixel, out(a30, relu), 0); v128.store(yp + 3 * outPixel, out(a31, relu), 16);
+      v128.store(yp + 0 * outPixel, out(a00, relu)); v128.store(yp + 0 * outPixel, out(a01, relu), 16);
+      v128.store(yp + 1 * outPixel, out(a10, relu)); v128.store(yp + 1 * outPixel, out(a11, relu), 16);
+      v128.store(yp + 2 * outPixel, out(a20, relu)); v128.store(yp + 2 * outPixel, out(a21, relu), 16);
+      v128.store(yp + 3 * outPixel, out(a30, relu)); v128.store(yp + 3 * outPixel, out(a31, relu), 16);
       if (ox == W - 4) break;
     }
     // Rows narrower than a tile, a pixel at a time.
     else for (let ox = 0; ox < W; ox++) {
-        let a00 = b0; let a01 = b1;
-        let wp = wb;
-        for (let ky = 0; ky < KH; ky++) {
-          for (let kx = 0; kx < KW; kx++) {
-            let xp = xrow + <usize>ky * row + <usize>(ox + kx) * pixel;
-            const end = xp + pixel;
-            while (xp < end) {
-              const s0 = v128.load32_splat(xp);
-              a00 = madd(s0, v128.load(wp, 0), a00); a01 = madd(s0, v128.load(wp, 16), a01);
-              xp += 4;
-              wp += 32;
-            }
-          }
+      let a00 = b0; let a01 = b1;
+      let wp = wb;
+      for (let ky = 0; ky < KH; ky++) {
+        let xp = xrow + <usize>ky * row + <usize>ox * pixel;
+        const end = xp + span;
+        while (xp < end) {
+          const s0 = v128.load32_splat(xp);
+          a00 = madd(s0, v128.load(wp, 0), a00); a01 = madd(s0, v128.load(wp, 16), a01);
+          xp += 4;
+          wp += 32;
         }
-        const yp = yrow + <usize>ox * outPixel;
-        v128.store(yp, out(a00, relu), 0); v128.store(yp, out(a01, relu), 16);
       }
+      const yp = yrow + <usize>ox * outPixel;
+      v128.store(yp, out(a00, relu)); v128.store(yp, out(a01, relu), 16);
+    }
   }
 }
 
@@ -119,6 +120,8 @@ function block8(x: usize, wb: usize, b: usize, y: usize, co: i32, H: i32, W: i32
 function block4(x: usize, wb: usize, b: usize, y: usize, co: i32, H: i32, W: i32, Cin: i32, Cout: i32, KH: i32, KW: i32, Wp: i32, relu: bool, lanes: i32): void {
   const pixel = <usize>Cin << 2;
   const row = <usize>Wp * pixel;
+  // A window row: KW pixels, contiguous in x, as that row's weights are in wb.
+  const span = <usize>KW * pixel;
   const outPixel = <usize>Cout << 2;
   const zero = f32x4.splat(0);
   const b0 = b == 0 ? zero : loadLanes(b + (<usize>co << 2), lanes);
@@ -130,30 +133,28 @@ function block4(x: usize, wb: usize, b: usize, y: usize, co: i32, H: i32, W: i32
       let a00 = b0; let a10 = b0; let a20 = b0; let a30 = b0; let a40 = b0; let a50 = b0; let a60 = b0; let a70 = b0;
       let wp = wb;
       for (let ky = 0; ky < KH; ky++) {
-        for (let kx = 0; kx < KW; kx++) {
-          let xp = xrow + <usize>ky * row + <usize>(ox + kx) * pixel;
-          const end = xp + pixel;
-          while (xp < end) {
-            const w0 = v128.load(wp, 0);
-            const s0 = v128.load32_splat(xp + 0 * pixel);
-            a00 = madd(s0, w0, a00);
-            const s1 = v128.load32_splat(xp + 1 * pixel);
-            a10 = madd(s1, w0, a10);
-            const s2 = v128.load32_splat(xp + 2 * pixel);
-            a20 = madd(s2, w0, a20);
-            const s3 = v128.load32_splat(xp + 3 * pixel);
-            a30 = madd(s3, w0, a30);
-            const s4 = v128.load32_splat(xp + 4 * pixel);
-            a40 = madd(s4, w0, a40);
-            const s5 = v128.load32_splat(xp + 5 * pixel);
-            a50 = madd(s5, w0, a50);
-            const s6 = v128.load32_splat(xp + 6 * pixel);
-            a60 = madd(s6, w0, a60);
-            const s7 = v128.load32_splat(xp + 7 * pixel);
-            a70 = madd(s7, w0, a70);
-            xp += 4;
-            wp += 16;
-          }
+        let xp = xrow + <usize>ky * row + <usize>ox * pixel;
+        const end = xp + span;
+        while (xp < end) {
+          const w0 = v128.load(wp, 0);
+          const s0 = v128.load32_splat(xp + 0 * pixel);
+          a00 = madd(s0, w0, a00);
+          const s1 = v128.load32_splat(xp + 1 * pixel);
+          a10 = madd(s1, w0, a10);
+          const s2 = v128.load32_splat(xp + 2 * pixel);
+          a20 = madd(s2, w0, a20);
+          const s3 = v128.load32_splat(xp + 3 * pixel);
+          a30 = madd(s3, w0, a30);
+          const s4 = v128.load32_splat(xp + 4 * pixel);
+          a40 = madd(s4, w0, a40);
+          const s5 = v128.load32_splat(xp + 5 * pixel);
+          a50 = madd(s5, w0, a50);
+          const s6 = v128.load32_splat(xp + 6 * pixel);
+          a60 = madd(s6, w0, a60);
+          const s7 = v128.load32_splat(xp + 7 * pixel);
+          a70 = madd(s7, w0, a70);
+          xp += 4;
+          wp += 16;
         }
       }
       const yp = yrow + <usize>ox * outPixel;
@@ -169,23 +170,21 @@ function block4(x: usize, wb: usize, b: usize, y: usize, co: i32, H: i32, W: i32
     }
     // Rows narrower than a tile, a pixel at a time.
     else for (let ox = 0; ox < W; ox++) {
-        let a00 = b0;
-        let wp = wb;
-        for (let ky = 0; ky < KH; ky++) {
-          for (let kx = 0; kx < KW; kx++) {
-            let xp = xrow + <usize>ky * row + <usize>(ox + kx) * pixel;
-            const end = xp + pixel;
-            while (xp < end) {
-              const s0 = v128.load32_splat(xp);
-              a00 = madd(s0, v128.load(wp, 0), a00);
-              xp += 4;
-              wp += 16;
-            }
-          }
+      let a00 = b0;
+      let wp = wb;
+      for (let ky = 0; ky < KH; ky++) {
+        let xp = xrow + <usize>ky * row + <usize>ox * pixel;
+        const end = xp + span;
+        while (xp < end) {
+          const s0 = v128.load32_splat(xp);
+          a00 = madd(s0, v128.load(wp, 0), a00);
+          xp += 4;
+          wp += 16;
         }
-        const yp = yrow + <usize>ox * outPixel;
-        storeLanes(yp, out(a00, relu), lanes);
       }
+      const yp = yrow + <usize>ox * outPixel;
+      storeLanes(yp, out(a00, relu), lanes);
+    }
   }
 }
 
