@@ -14,6 +14,7 @@
  * report was still pending when `signal` aborted is dropped, image and all.
  */
 import type { ConvNet } from '../convnet';
+import { yieldToEventLoop } from '../tasks';
 import { tf, type Tensor4D } from '../tf';
 import { inputGradient, readTensors } from './pipeline';
 
@@ -58,15 +59,6 @@ export interface AdversarialResult {
   perturbation: Float32Array;
   history: AdversarialStep[];
   aborted: boolean;
-}
-
-/**
- * Lets the event loop run (painting, input, an abort) between steps, in the
- * browser and in Node. Not tf.nextFrame: its requestAnimationFrame would add a
- * frame (about 16 ms) to every step.
- */
-function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
 }
 
 /** The logits of `x`, its predicted class and that class's softmax probability. */

@@ -7,6 +7,7 @@
  * when the run is cancelled.
  */
 import { LUMA_WEIGHTS } from '../image';
+import { yieldToEventLoop } from '../tasks';
 import { tf, type Tensor4D } from '../tf';
 
 /** Images as network inputs, read by index range. */
@@ -36,11 +37,6 @@ export interface ForEachBatchOptions {
  * walks reached 82–117 ms; a quarter of that keeps each under 100 ms on a machine twice as slow.
  */
 export const DEFAULT_BATCH_SIZE = 16;
-
-/** Lets the browser paint and handle input between two pieces of work. */
-export function yieldToEventLoop(): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, 0));
-}
 
 /**
  * Calls `fn` on each batch of `set`, in order, and disposes the batch after `fn`

@@ -17,7 +17,7 @@
 import { tf } from '../tf';
 import { mulberry32 } from '../random';
 import type { VectorSet } from './features';
-import { yieldToEventLoop } from './image-set';
+import { yieldToEventLoop } from '../tasks';
 import { QuadTree } from './quadtree';
 
 /** Options of {@link Tsne}. */

@@ -18,7 +18,7 @@
  * abort or error.
  */
 import type { ConvNet } from '../convnet';
-import { yieldToEventLoop } from '../features/image-set';
+import { yieldToEventLoop } from '../tasks';
 import { mixSeed, mulberry32 } from '../random';
 import { tf, type Tensor4D } from '../tf';
 import type { Objective, ObjectiveContext } from './objectives';

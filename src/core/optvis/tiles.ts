@@ -29,7 +29,7 @@
  * stage sees the image, the same draw as for an untiled step.
  */
 import type { ConvNet, LayerGeometry } from '../convnet';
-import { yieldToEventLoop } from '../features/image-set';
+import { yieldToEventLoop } from '../tasks';
 import { fieldGeometry, layerAxis } from '../receptive-field';
 import { tf, type Tensor, type Tensor4D } from '../tf';
 import type { CellObjective } from './objectives';

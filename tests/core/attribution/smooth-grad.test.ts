@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { tf } from '../../../src/core/tf';
 import { SMOOTH_GRAD_DEFAULTS, smoothGrad } from '../../../src/core/attribution/smooth-grad';
 import { saliency, saliencyMethod } from '../../../src/core/attribution/saliency';
@@ -153,5 +153,33 @@ describe.each(NODE_BACKENDS)('SmoothGrad against properties of its definition, o
     [-0.45, 2.9, -2.1, -0.5].forEach((v, i) => expect(smooth.data[i]).toBeCloseTo(v, 5));
     image.dispose();
     net.dispose();
+  });
+});
+
+describe('SmoothGrad on a slow machine', () => {
+  it('gives the event loop a turn between samples once 40 ms of work have passed', async () => {
+    await useBackend('cpu');
+    const net = twoConvNet();
+    const image = randomImage(net);
+    // A clock that moves only when a sample is computed, 25 ms a sample: 10 samples yield after the 2nd, 4th, 6th and 8th.
+    let now = 0;
+    vi.spyOn(performance, 'now').mockImplementation(() => now);
+    const slow: AttributionMethod = { ...saliencyMethod, attribute: (input) => ((now += 25), saliencyMethod.attribute(input)) };
+    let turns = 0;
+    let timer: ReturnType<typeof setTimeout>;
+    const tick = () => {
+      turns++;
+      timer = setTimeout(tick, 0);
+    };
+    timer = setTimeout(tick, 0);
+    try {
+      await smoothGrad(slow, { samples: 10, noise: 0.1 }).attribute({ net, image, target: TARGET });
+    } finally {
+      clearTimeout(timer);
+      vi.restoreAllMocks();
+      image.dispose();
+      net.dispose();
+    }
+    expect(turns).toBe(4);
   });
 });

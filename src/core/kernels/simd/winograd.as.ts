@@ -6,8 +6,8 @@
  * Each 2×2 block of output pixels (a tile) comes from the 4×4 input patch d
  * around it as Y = Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A: 16 products per channel pair
  * where the direct convolution does 36. Over channels the 16 elementwise
- * products become 16 matrix products, [tiles × Cin] · [Cin × Cout], run with
- * the direct kernel's register tile. The transforms are additions and halvings
+ * products become 16 matrix products, [tiles × Cin] · [Cin × Cout], each run
+ * by the direct kernel as a 1×1 convolution. The transforms are additions and halvings
  * only, so the result is as accurate as the direct sum (measured: 2–6·10⁻⁷ of
  * the largest output against a float64 reference, the direct kernel 5–13·10⁻⁷).
  *
@@ -24,11 +24,7 @@
  * cost up to 1.8× on 32×32 32→16.
  */
 
-/** a·b + c. */
-@inline function madd(a: v128, b: v128, c: v128): v128 {
-  if (ASC_FEATURE_RELAXED_SIMD) return f32x4.relaxed_madd(a, b, c);
-  return f32x4.add(f32x4.mul(a, b), c);
-}
+import { conv2d } from './conv2d.as';
 
 /** u = G g Gᵀ for every (input, output) channel pair of the filter g (`[3][3][Cin][Cout]`), as `[16][Cout/8][Cin][8]`. */
 export function winogradFilter(g: usize, u: usize, Cin: i32, Cout: i32): void {
@@ -113,56 +109,18 @@ export function winogradFilter(g: usize, u: usize, Cin: i32, Cout: i32): void {
   }
 }
 
-/** mb[ξ][tile][Cout] = vb[ξ][tile][Cin] · u[ξ][Cin][Cout] for the 16 ξ: 4 tiles × 8 channels in registers, 1 × 8 for the last tiles. */
-@inline function gemms(vb: usize, u: usize, mb: usize, ntr: i32, Cin: i32, Cout: i32, TB: i32): void {
-  const pixel = <usize>Cin << 2;
-  const outPixel = <usize>Cout << 2;
-  const blockU = <usize>Cin << 5;
+/**
+ * mb[ξ] = vb[ξ] · u[ξ] for the 16 ξ, each a [tiles × Cin] · [Cin × Cout]
+ * product: a 1×1 convolution of a one-row image of `ntr` pixels, which the
+ * direct kernel runs with its register tile (u[ξ] is laid out as its packed
+ * filter, blocks of 8 output channels).
+ */
+@inline function products(vb: usize, u: usize, mb: usize, ntr: i32, Cin: i32, Cout: i32, TB: i32): void {
+  const vPlane = <usize>TB * (<usize>Cin << 2) + 64;
+  const uPlane = <usize>Cin * (<usize>Cout << 2);
+  const mPlane = <usize>TB * (<usize>Cout << 2) + 64;
   for (let xi = 0; xi < 16; xi++) {
-    const vx = vb + <usize>xi * (<usize>TB * pixel + 64);
-    const ux = u + <usize>xi * Cin * outPixel;
-    const mx = mb + <usize>xi * (<usize>TB * outPixel + 64);
-    for (let co = 0; co < Cout; co += 8) {
-      const ub = ux + <usize>(co >> 3) * blockU;
-      let l = 0;
-      for (; l + 4 <= ntr; l += 4) {
-        const zero = f32x4.splat(0);
-        let a00 = zero, a01 = zero, a10 = zero, a11 = zero, a20 = zero, a21 = zero, a30 = zero, a31 = zero;
-        let xp = vx + <usize>l * pixel;
-        const end = xp + pixel;
-        let wp = ub;
-        while (xp < end) {
-          const w0 = v128.load(wp), w1 = v128.load(wp, 16);
-          const s0 = v128.load32_splat(xp + 0 * pixel);
-          a00 = madd(s0, w0, a00); a01 = madd(s0, w1, a01);
-          const s1 = v128.load32_splat(xp + 1 * pixel);
-          a10 = madd(s1, w0, a10); a11 = madd(s1, w1, a11);
-          const s2 = v128.load32_splat(xp + 2 * pixel);
-          a20 = madd(s2, w0, a20); a21 = madd(s2, w1, a21);
-          const s3 = v128.load32_splat(xp + 3 * pixel);
-          a30 = madd(s3, w0, a30); a31 = madd(s3, w1, a31);
-          xp += 4; wp += 32;
-        }
-        const mp = mx + <usize>l * outPixel + (<usize>co << 2);
-        v128.store(mp + 0 * outPixel, a00); v128.store(mp + 0 * outPixel, a01, 16);
-        v128.store(mp + 1 * outPixel, a10); v128.store(mp + 1 * outPixel, a11, 16);
-        v128.store(mp + 2 * outPixel, a20); v128.store(mp + 2 * outPixel, a21, 16);
-        v128.store(mp + 3 * outPixel, a30); v128.store(mp + 3 * outPixel, a31, 16);
-      }
-      for (; l < ntr; l++) { // 1-tile tail
-        let a0 = f32x4.splat(0), a1 = f32x4.splat(0);
-        let xp = vx + <usize>l * pixel;
-        const end = xp + pixel;
-        let wp = ub;
-        while (xp < end) {
-          const s = v128.load32_splat(xp);
-          a0 = madd(s, v128.load(wp), a0); a1 = madd(s, v128.load(wp, 16), a1);
-          xp += 4; wp += 32;
-        }
-        const mp = mx + <usize>l * outPixel + (<usize>co << 2);
-        v128.store(mp, a0); v128.store(mp, a1, 16);
-      }
-    }
+    conv2d(vb + <usize>xi * vPlane, u + <usize>xi * uPlane, 0, mb + <usize>xi * mPlane, 1, ntr, Cin, Cout, 1, 1, ntr, 0);
   }
 }
 
@@ -227,7 +185,7 @@ export function winograd(x: usize, u: usize, b: usize, y: usize, H: i32, W: i32,
   for (let t0 = 0; t0 < T; t0 += TB) {
     const nt = min(TB, T - t0);
     inputTransform(x, vb, t0, nt, tW, H, W, Cin, Wp, TB);
-    gemms(vb, u, mb, nt, Cin, Cout, TB);
+    products(vb, u, mb, nt, Cin, Cout, TB);
     outputTransform(mb, b, y, t0, nt, tW, H, W, Cout, TB, relu);
   }
 }
