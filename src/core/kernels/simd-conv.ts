@@ -10,8 +10,8 @@
  * channel pair instead of 36), other sizes the direct kernel
  * (simd/conv2d.as.ts), both with relaxed SIMD's fused multiply-add where the
  * engine has it. On the book's layers in Node, one thread, XNNPACK in tfjs
- * 4.22 runs at about 30 GFLOP/s, the direct kernel at about 50 and the
- * Winograd kernel at the equivalent of 75–110 (bench/conv-kernels.ts).
+ * 4.22 runs at about 30 GFLOP/s, the direct kernel at about 50 on 3×3 layers
+ * and the Winograd kernel at the equivalent of 50–100 (bench/conv-kernels.ts).
  *
  * The kernels run on the backend's own heap (simd-module.ts), so no tensor is
  * copied in or out. Scratch (the zero-padded input, the Winograd kernel's
