@@ -8,7 +8,7 @@ import { ATTRIBUTION_METHODS } from '../core/attribution/registry';
 import type { BackendName } from '../core/backend';
 import { loadProjectModel } from '../core/model-loader';
 import { tf } from '../core/tf';
-import { simdVariant } from '../core/kernels/simd-module';
+import { setSimdBuild, simdVariant, type SimdBuild } from '../core/kernels/simd-module';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { assetBase } from './assets';
 import { sampleTensor, testSample } from './workbench';
@@ -20,6 +20,46 @@ export type MapsByMethod = Record<string, number[]>;
 export async function wasmKernels(): Promise<string | null> {
   if (!(await tf.setBackend('wasm'))) throw new Error('The wasm backend did not start.');
   return simdVariant(tf.backend() as BackendWasm);
+}
+
+/** What one build of the SIMD kernels gave on the page: the build that ran and each case's output. */
+export interface SimdBuildRun {
+  variant: string | null;
+  outputs: number[][];
+}
+
+/**
+ * A 3×3 convolution (the Winograd kernel), a 5×5 one onto 3 channels (the
+ * direct kernel), each with its input gradient, and a 2×2 max-pool gradient,
+ * on WASM under each build of the book's SIMD kernels: the stock kernels, the
+ * plain SIMD build and the relaxed one, on this page's memory (shared where the
+ * page is cross-origin isolated, which the Node tests cannot reach).
+ */
+export async function simdBuildRuns(): Promise<Record<SimdBuild, SimdBuildRun>> {
+  if (!(await tf.setBackend('wasm'))) throw new Error('The wasm backend did not start.');
+  const before = setSimdBuild('relaxed');
+  try {
+    const runs = {} as Record<SimdBuild, SimdBuildRun>;
+    for (const build of ['stock', 'plain', 'relaxed'] as const) {
+      setSimdBuild(build);
+      const outputs = tf.tidy(() => {
+        const random = (shape: number[], seed: number) => tf.randomUniform(shape, -1, 1, 'float32', seed);
+        const x = random([2, 13, 11, 16], 1) as tf.Tensor4D;
+        const f3 = random([3, 3, 16, 24], 2) as tf.Tensor4D;
+        const f5 = random([5, 5, 16, 3], 3) as tf.Tensor4D;
+        const bias = random([24], 4) as tf.Tensor1D;
+        const conv3 = (v: tf.Tensor) => tf.fused.conv2d({ x: v as tf.Tensor4D, filter: f3, bias, strides: 1, pad: 'same', activation: 'relu' });
+        const conv5 = (v: tf.Tensor) => tf.conv2d(v as tf.Tensor4D, f5, 1, 'same');
+        const pooled = (v: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(tf.relu(v) as tf.Tensor4D, 2, 2, 'valid'), 0.5));
+        return [conv3(x), tf.grad((v) => tf.sum(conv3(v)))(x), conv5(x), tf.grad((v) => tf.sum(conv5(v)))(x), tf.grad(pooled)(x)]
+          .map((t) => Array.from(t.dataSync()));
+      });
+      runs[build] = { variant: simdVariant(tf.backend() as BackendWasm), outputs };
+    }
+    return runs;
+  } finally {
+    setSimdBuild(before);
+  }
 }
 
 /** The maps of every method but SmoothGrad's (random by design) of test image `index` of `modelId` on `backend`. */

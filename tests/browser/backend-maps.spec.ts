@@ -51,6 +51,21 @@ test('the max-pool gradient routes each tied window to its first maximum on ever
   expect(problems.list).toEqual([]);
 });
 
+test("each build of the book's SIMD kernels gives the stock kernels' results on the page's shared memory", async ({ page, problems }) => {
+  await benchPage(page);
+  const runs = await page.evaluate(() =>
+    (window as unknown as { simdBuildRuns(): Promise<Record<string, { variant: string | null; outputs: number[][] }>> }).simdBuildRuns());
+  // The page is cross-origin isolated: the threaded WASM build, whose heap is a SharedArrayBuffer.
+  expect([runs['stock']!.variant, runs['plain']!.variant, runs['relaxed']!.variant]).toEqual([null, 'plainShared', 'relaxedShared']);
+  const names = ['3×3 convolution', 'its input gradient', '5×5 convolution onto 3 channels', 'its input gradient', 'max-pool gradient'];
+  for (const build of ['plain', 'relaxed']) {
+    runs['stock']!.outputs.forEach((stock, i) => {
+      expect(relativeDifference(stock, runs[build]!.outputs[i]!), `${names[i]}, ${build} build`).toBeLessThan(1e-5);
+    });
+  }
+  expect(problems.list).toEqual([]);
+});
+
 for (const modelId of ['scenes-cnn', 'fashion-vgg']) {
   test(`every registered map of ${modelId} is the same on CPU, WASM and WebGL`, async ({ page, problems }) => {
     test.setTimeout(180_000);

@@ -6,13 +6,15 @@
  * stock kernel for what it does not cover; its scratch and packed filters
  * freed; and the committed modules equal to a fresh build of their source.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Conv2D, FusedConv2D, getKernel } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { tf, type Tensor } from '../../src/core/tf';
 import { derivedCount } from '../../src/core/kernels/derived-data';
 import { simdConvKernelConfigs } from '../../src/core/kernels/simd-conv';
-import { hasRelaxedSimd, setSimdBuild, simdVariant, type SimdBuild } from '../../src/core/kernels/simd-module';
+import {
+  forgetCompiledModules, hasRelaxedSimd, prepareSimdKernels, setSimdBuild, simdVariant, type SimdBuild,
+} from '../../src/core/kernels/simd-module';
 import { generatedModule, generatedPath, KERNELS } from '../../scripts/build-kernels';
 import { readFileSync } from 'node:fs';
 import { expectNoLeak, seededRandom, useBackend } from './backends';
@@ -188,5 +190,46 @@ describe('the SIMD convolution', () => {
 describe('the committed kernel modules', () => {
   it.each(KERNELS)('%s-wasm.ts is what scripts/build-kernels.ts builds from its source', async (kernel) => {
     expect(readFileSync(generatedPath(kernel), 'utf8')).toBe(await generatedModule(kernel));
+  });
+});
+
+describe('the SIMD module where an engine refuses to compile it synchronously', () => {
+  it('runs the stock kernels until the background compile is done, then its own, with the same results', async () => {
+    await useBackend('wasm');
+    const backend = tf.backend() as BackendWasm;
+    const c = winogradCase(seededRandom(8));
+    const expected = await convolve(c, 5);
+    // A fresh module cache, as on a page that has not compiled it yet; the engine refuses synchronous compiles.
+    const before = setSimdBuild('plain');
+    const Module = WebAssembly.Module;
+    forgetCompiledModules();
+    const refuse = vi.spyOn(WebAssembly, 'Module').mockImplementation(() => {
+      throw new RangeError('WebAssembly.Module is disallowed on the main thread, if the buffer size is larger than 4KB.');
+    });
+    try {
+      expect(simdVariant(backend)).toBeNull();
+      expect(maxRelative(await convolve(c, 5), expected)).toBeLessThan(1e-5);
+      await prepareSimdKernels(backend);
+      refuse.mockRestore();
+      expect(WebAssembly.Module).toBe(Module);
+      expect(simdVariant(backend)).toBe('plain');
+      expect(maxRelative(await convolve(c, 5), expected)).toBeLessThan(1e-5);
+    } finally {
+      refuse.mockRestore();
+      setSimdBuild(before);
+    }
+  });
+
+  it('keeps computing right after the heap grows between calls', async () => {
+    await useBackend('wasm');
+    const c = winogradCase(seededRandom(9));
+    const expected = await convolve(c, 6);
+    const heap = (tf.backend() as BackendWasm).wasm as unknown as { HEAPU8: Uint8Array };
+    const size = heap.HEAPU8.buffer.byteLength;
+    // More than the heap has free: it grows, and every earlier view of it detaches.
+    const big = tf.zeros([size / 4 + 1024]);
+    expect(heap.HEAPU8.buffer.byteLength).toBeGreaterThan(size);
+    expect(maxRelative(await convolve(c, 6), expected)).toBeLessThan(1e-5);
+    big.dispose();
   });
 });

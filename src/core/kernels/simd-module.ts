@@ -71,6 +71,13 @@ export function setSimdBuild(build: SimdBuild): SimdBuild {
 const modules = new Map<Variant, WebAssembly.Module>();
 const compiling = new Map<Variant, Promise<void>>();
 
+/** Forgets every compiled module and instance, as a page that has compiled nothing yet (for tests). */
+export function forgetCompiledModules(): void {
+  modules.clear();
+  compiling.clear();
+  instances = new WeakMap();
+}
+
 /** Compiles `variant` in the background, once; the kernels start running when it is done. */
 function compileLater(variant: Variant): Promise<void> {
   let done = compiling.get(variant);
