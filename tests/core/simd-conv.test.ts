@@ -220,6 +220,23 @@ describe('the SIMD module where an engine refuses to compile it synchronously', 
     }
   });
 
+  it('leaves a backend with a pool of several threads to the stock kernels, which use them', async () => {
+    await useBackend('wasm');
+    const backend = tf.backend() as BackendWasm;
+    const tfjs = (backend.wasm as unknown as { tfjs: { getThreadsCount(): number } }).tfjs;
+    const threads = vi.spyOn(tfjs, 'getThreadsCount').mockReturnValue(4);
+    const before = setSimdBuild('relaxed');
+    try {
+      expect(simdVariant(backend)).toBeNull();
+      threads.mockReturnValue(1);
+      setSimdBuild('relaxed');
+      expect(simdVariant(backend)).toBe('relaxed');
+    } finally {
+      threads.mockRestore();
+      setSimdBuild(before);
+    }
+  });
+
   it('keeps computing right after the heap grows between calls', async () => {
     await useBackend('wasm');
     const c = winogradCase(seededRandom(9));

@@ -129,13 +129,25 @@ export async function prepareSimdKernels(backend: BackendWasm): Promise<void> {
   if (!modules.has(variant)) await compileLater(variant);
 }
 
-/** The kernels' instance on `backend`, made on first use; null if the stock kernels must run. */
+/** Threads in the backend's XNNPACK pool (1 without cross-origin isolation, and in Node). */
+function threadsOf(backend: BackendWasm): number {
+  const tfjs = (backend.wasm as unknown as { tfjs?: { getThreadsCount?: () => number } }).tfjs;
+  return tfjs?.getThreadsCount?.() ?? 1;
+}
+
+/**
+ * The kernels' instance on `backend`, made on first use; null if the stock
+ * kernels must run. They run on one thread, the page's: where the backend
+ * has a pool of several (a cross-origin-isolated page on a machine with 4 or
+ * more cores), XNNPACK spreads each convolution over it and the stock kernels
+ * run instead.
+ */
 export function simdInstance(backend: BackendWasm): SimdInstance | null {
   if (instances.has(backend)) return instances.get(backend)!;
   let instance: SimdInstance | null = null;
   try {
     const memory = memoryOf(backend);
-    if (wanted !== 'stock' && memory instanceof WebAssembly.Memory) {
+    if (wanted !== 'stock' && memory instanceof WebAssembly.Memory && threadsOf(backend) === 1) {
       const variant = variantFor(memory);
       const module = moduleOf(variant);
       // Not compiled yet: the stock kernels run until it is, and nothing is cached.
