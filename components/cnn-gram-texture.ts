@@ -353,7 +353,7 @@ export class CnnGramTexture extends LitElement {
       </p>
       <div class="buttons">
         <button type="button" aria-disabled=${busy || this.loading} @click=${() => void this.run()}>Run</button>
-        <button type="button" aria-disabled=${!busy} @click=${() => (this.runs.phase === 'running' ? this.runs.pause() : this.runs.resume())}>${this.runs.phase === 'running' || !busy ? 'Pause' : 'Resume'}</button>
+        <button type="button" aria-disabled=${!busy} @click=${() => this.runs.togglePause()}>${this.runs.pauseLabel}</button>
         <button type="button" aria-disabled=${!busy} @click=${() => this.runs.cancel()}>Cancel</button>
         <button type="button" aria-disabled=${!this.result} @click=${() => void this.exportPng()}>Export PNG</button>
       </div>`;

@@ -311,7 +311,7 @@ export class CnnStyleTransfer extends LitElement {
       <p class="note muted" data-testid="place">${describePlace(this.place)}</p>
       <div class="buttons">
         <button type="button" aria-disabled=${busy || !this.content} @click=${() => void this.run()}>Run</button>
-        <button type="button" aria-disabled=${!busy} @click=${() => (this.phase === 'running' ? this.runs.pause() : this.runs.resume())}>${this.phase === 'running' || !busy ? 'Pause' : 'Resume'}</button>
+        <button type="button" aria-disabled=${!busy} @click=${() => this.runs.togglePause()}>${this.runs.pauseLabel}</button>
         <button type="button" aria-disabled=${!busy} @click=${() => this.runs.cancel()}>Cancel</button>
         <button type="button" aria-disabled=${!this.result} @click=${() => void this.exportPng()}>Export PNG</button>
       </div>`;

@@ -308,9 +308,7 @@ export class CnnTextureGrow extends LitElement {
       </div>
       <div class="buttons">
         <button type="button" aria-disabled=${busy || !this.samplePixels} @click=${() => void this.run()}>Grow</button>
-        <button type="button" aria-disabled=${!busy} @click=${() => (this.runs.phase === 'paused' ? this.runs.resume() : this.runs.pause())}>
-          ${this.runs.phase === 'paused' ? 'Resume' : 'Pause'}
-        </button>
+        <button type="button" aria-disabled=${!busy} @click=${() => this.runs.togglePause()}>${this.runs.pauseLabel}</button>
         <button type="button" aria-disabled=${!busy} @click=${() => this.runs.cancel()}>Cancel</button>
         <button type="button" aria-disabled=${!this.result} @click=${() => void this.exportPng()}>Export PNG</button>
       </div>`;

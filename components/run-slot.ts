@@ -106,6 +106,17 @@ export class RunPhases implements ReactiveController {
     this.set(this.options.confirmPause ? 'pausing' : 'paused');
   }
 
+  /** What a figure's one Pause / Resume button does: pause a running run, else resume a pausing or paused one. */
+  togglePause(): void {
+    if (this.value === 'running') this.pause();
+    else this.resume();
+  }
+
+  /** That button's label: 'Resume' from the press of Pause until the run goes on, so a second press undoes the first. */
+  get pauseLabel(): 'Pause' | 'Resume' {
+    return this.value === 'pausing' || this.value === 'paused' ? 'Resume' : 'Pause';
+  }
+
   /** The run now holds between two steps (PauseControl's `onHeld`, a worker's report). */
   held(): void {
     if (this.value === 'pausing') this.set('paused');

@@ -51,6 +51,26 @@ describe('RunPhases', () => {
     expect(runs.phase).toBe('paused');
   });
 
+  it('one Pause / Resume button: pauses a running run, resumes a pausing or paused one, and is labelled for what it does', () => {
+    const held = hold();
+    const runs = new RunPhases(host(), held, { confirmPause: true });
+    expect(runs.pauseLabel).toBe('Pause');
+    runs.togglePause();
+    expect([runs.phase, runs.pauseLabel]).toEqual(['idle', 'Pause']);
+    runs.start();
+    runs.togglePause();
+    expect([runs.phase, runs.pauseLabel]).toEqual(['pausing', 'Resume']);
+    // A second press before the step under way has ended undoes the first.
+    runs.togglePause();
+    expect([runs.phase, runs.pauseLabel]).toEqual(['running', 'Pause']);
+    runs.togglePause();
+    runs.held();
+    expect([runs.phase, runs.pauseLabel]).toEqual(['paused', 'Resume']);
+    runs.togglePause();
+    expect([runs.phase, runs.pauseLabel]).toEqual(['running', 'Pause']);
+    expect(held.log).toEqual(['resume', 'pause', 'resume', 'pause', 'resume']);
+  });
+
   it('a plain cancel aborts the signal and ends "cancelled" with the run\'s own message once it stops', () => {
     const runs = new RunPhases(host(), hold());
     const signal = runs.start();
