@@ -25,14 +25,12 @@ import { PROJECT_MODELS } from '../src/core/model-loader';
 import { PauseControl, type RenderedImage, SNAPSHOT_EVERY } from '../src/core/optvis/render';
 import { type FieldCheck, checkUrlFields, intIn, numberIn, oneOf, readUrlState, rejectUrlState, writeUrlState } from '../src/browser/url-state';
 import { sampleTensor, workbench } from '../src/browser/workbench';
-import { RunSlot } from './run-slot';
+import { RunPhases } from './run-slot';
 import { WorkbenchLink } from './workbench-link';
 import './cnn-heatmap';
 import './cnn-input-bar';
 import { baseStyles, controlRowStyles, fieldStyles, runButtonStyles } from './theme';
 import { errorMessage } from '../src/core/errors';
-
-type Phase = 'idle' | 'running' | 'paused' | 'done' | 'cancelled';
 
 /** Bounds of the seed control. */
 const SEED_RANGE = [0, 99_999] as const;
@@ -96,13 +94,11 @@ export class CnnOptvis extends LitElement {
 
   @state() private settings: Settings = {};
   @state() private seed = 0;
-  @state() private phase: Phase = 'idle';
   @state() private history: number[] = [];
   @state() private result: RgbaImage | null = null;
   /** Further images some techniques leave (the facets' starts and results). */
   @state() private gallery: { label: string; image: RgbaImage }[] = [];
   @state() private source: RgbaImage | null = null;
-  @state() private message = '';
   @state() private error: string | null = null;
   @state() private msPerStep = 0;
   /** How the steps are computed, where the technique says (DeepDream: the tiles of a large image). */
@@ -112,8 +108,10 @@ export class CnnOptvis extends LitElement {
   /** The generators' cards, for a technique that searches a generator's code (null until read). */
   @state() private generatorCards: GeneratorCard[] | null = null;
 
-  private readonly runs = new RunSlot();
-  private readonly pauseControl = new PauseControl();
+  /** Holds the run between steps, and says when the loop actually waits: Pause shows 'pausing' until then. */
+  private readonly pauseControl = new PauseControl(() => this.runs.held());
+  // Added before the workbench link, so that leaving the page cancels the run (and lets a paused one go) first.
+  private readonly runs = new RunPhases(this, this.pauseControl, { confirmPause: true });
   private lastImage: RenderedImage | null = null;
   /** The settings found in the URL, validated against the first network. */
   private saved: unknown;
@@ -121,7 +119,7 @@ export class CnnOptvis extends LitElement {
   private linkChecked = false;
   /** The network the settings were made for, to tell a new network from a repeated event. */
   private preparedFor: { net: ConvNet | null; sample: unknown } = { net: null, sample: null };
-  private readonly workbench = new WorkbenchLink(this, () => void this.prepare(), [this.runs]);
+  private readonly workbench = new WorkbenchLink(this, () => void this.prepare());
   /** The generator of the network's data, loaded on the first run that searches its code; the figure owns it. */
   private generator: { net: ConvNet; promise: Promise<Generator | null> } | null = null;
   /** The run under way, so that the generator is released only after it stops. */
@@ -148,10 +146,8 @@ export class CnnOptvis extends LitElement {
   }
 
   override disconnectedCallback(): void {
-    // Before the workbench link lets go: a paused run is waiting on its resume.
-    this.cancel('The run was cancelled: the figure left the page.');
-    this.releaseGenerator();
     super.disconnectedCallback();
+    this.releaseGenerator();
   }
 
   /** The generator whose card names `net` (null where the book has none), loaded once per network. */
@@ -218,7 +214,7 @@ export class CnnOptvis extends LitElement {
     if (!net || !spec || (this.preparedFor.net === net && this.preparedFor.sample === sample)) return;
     const newNet = this.preparedFor.net !== net;
     this.preparedFor = { net, sample };
-    if (this.phase === 'running' || this.phase === 'paused') this.cancel('The run was cancelled: the input changed.');
+    if (this.runs.busy) this.runs.cancel('The run was cancelled: the input changed.');
     if (newNet) {
       this.releaseGenerator();
       if (this.saved && !this.linkChecked) this.checkLink(spec, net);
@@ -246,11 +242,10 @@ export class CnnOptvis extends LitElement {
   private async run(): Promise<void> {
     const { net, sample } = this.workbench.state;
     const spec = this.spec;
-    if (!net || !spec || this.phase === 'running' || this.phase === 'paused') return;
+    if (!net || !spec || this.runs.busy) return;
     if (spec.needsImage && !sample) return;
     const signal = this.runs.start();
-    this.pauseControl.resume();
-    Object.assign(this, { phase: 'running', history: [], result: null, gallery: [], reached: [], error: null, message: '', msPerStep: 0, stepNote: '' });
+    Object.assign(this, { history: [], result: null, gallery: [], reached: [], error: null, msPerStep: 0, stepNote: '' });
     const [, , channels] = net.inputShape;
     const image = (height: number, width: number) =>
       toModelInput(sample!.image, { height, width, channels: channels === 1 ? 1 : 3, range: net.inputRange });
@@ -283,37 +278,9 @@ export class CnnOptvis extends LitElement {
       this.lastImage = result.image;
       this.result = this.display(result.image, net);
       this.gallery = (result.gallery ?? []).map(({ label, image }) => ({ label, image: this.display(image, net) }));
-      this.phase = result.aborted ? 'cancelled' : 'done';
-      if (result.aborted) this.message ||= `The run was cancelled after ${this.history.length} of ${spec.totalSteps(this.settings)} steps.`;
+      this.runs.finish(signal, `The run was cancelled after ${this.history.length} of ${spec.totalSteps(this.settings)} steps.`);
     } catch (err) {
-      if (this.runs.isCurrent(signal)) {
-        this.error = errorMessage(err);
-        this.phase = 'idle';
-      }
-    }
-  }
-
-  private pause(): void {
-    if (this.phase !== 'running') return;
-    this.pauseControl.pause();
-    this.phase = 'paused';
-  }
-
-  private continueRun(): void {
-    if (this.phase !== 'paused') return;
-    this.phase = 'running';
-    this.pauseControl.resume();
-  }
-
-  private cancel(message = ''): void {
-    if (this.phase !== 'running' && this.phase !== 'paused') return;
-    this.message = message;
-    this.runs.abort();
-    this.pauseControl.resume();
-    if (message) {
-      // The input changed or the figure left: the run's results belong to nothing on the page.
-      this.runs.drop();
-      this.phase = 'cancelled';
+      if (this.runs.fail(signal)) this.error = errorMessage(err);
     }
   }
 
@@ -388,7 +355,7 @@ export class CnnOptvis extends LitElement {
   }
 
   private renderControls(net: ConvNet, spec: OptvisTechnique) {
-    const busy = this.phase === 'running' || this.phase === 'paused';
+    const busy = this.runs.busy;
     const controls = spec.controls(net);
     const presetAt = controls.findIndex((c) => c.kind === 'preset');
     const main = presetAt < 0 ? controls : controls.slice(0, presetAt);
@@ -416,10 +383,8 @@ export class CnnOptvis extends LitElement {
         : nothing}
       <div class="buttons">
         <button type="button" aria-disabled=${busy} @click=${() => void this.run()}>Run</button>
-        <button type="button" aria-disabled=${!busy} @click=${this.phase === 'paused' ? this.continueRun : this.pause}>
-          ${this.phase === 'paused' ? 'Resume' : 'Pause'}
-        </button>
-        <button type="button" aria-disabled=${!busy} @click=${() => this.cancel()}>Cancel</button>
+        <button type="button" aria-disabled=${!busy} @click=${() => this.runs.togglePause()}>${this.runs.pauseLabel}</button>
+        <button type="button" aria-disabled=${!busy} @click=${() => this.runs.cancel()}>Cancel</button>
         <button type="button" aria-disabled=${!this.result} @click=${() => void this.exportPng()}>Export PNG</button>
       </div>`;
   }
@@ -433,11 +398,17 @@ export class CnnOptvis extends LitElement {
     let text = '';
     if (!spec) text = `There is no technique called “${this.technique}”.`;
     else if (this.workbench.state.loading || !this.workbench.state.net) text = 'Loading the network…';
-    else if (this.phase === 'running') text = `Running: step ${step} of ${total}${value}${speed}.`;
-    else if (this.phase === 'paused') text = `Paused after step ${step} of ${total}${value}.`;
-    else if (this.phase === 'cancelled') text = this.message || 'The run was cancelled.';
-    else if (this.phase === 'done') text = `Done: ${step} steps${value}${speed}.`;
-    else text = 'Set the controls and press Run.';
+    else {
+      text = {
+        idle: 'Set the controls and press Run.',
+        running: `Running: step ${step} of ${total}${value}${speed}.`,
+        // Not "after step N + 1": between two octaves or two starts the loop holds before the next step.
+        pausing: `Pausing after the step under way (${step} of ${total} done)…`,
+        paused: `Paused after step ${step} of ${total}${value}.`,
+        done: `Done: ${step} steps${value}${speed}.`,
+        cancelled: this.runs.message || 'The run was cancelled.',
+      }[this.runs.phase];
+    }
     return html`<p class="status" role="status" aria-live="polite">${text}</p>`;
   }
 
@@ -513,8 +484,7 @@ export class CnnOptvis extends LitElement {
   override render() {
     const { net, error: loadError } = this.workbench.state;
     const spec = this.spec;
-    const busy = this.phase === 'running' || this.phase === 'paused';
-    return html`<div class="panel" aria-busy=${busy ? 'true' : 'false'} data-phase=${this.phase} data-steps=${this.history.length}>
+    return html`<div class="panel" aria-busy=${this.runs.busy ? 'true' : 'false'} data-phase=${this.runs.phase} data-steps=${this.history.length}>
       <cnn-input-bar></cnn-input-bar>
       ${loadError ? html`<p class="error" role="alert">${loadError}</p>` : nothing}
       ${net && spec && Object.keys(this.settings).length ? this.renderControls(net, spec) : nothing} ${this.renderStatus(spec)}

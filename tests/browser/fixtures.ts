@@ -3,7 +3,7 @@
  * failed requests, and the helpers find the built chapters.
  */
 import { existsSync, readdirSync } from 'node:fs';
-import { test as base, expect, type Page } from '@playwright/test';
+import { test as base, expect, type Locator, type Page } from '@playwright/test';
 
 /** Site paths of every built chapter, discovered from dist/ so a new chapter is tested without editing tests. */
 export function builtChapters(): string[] {
@@ -85,4 +85,38 @@ export async function activeBackend(page: Page): Promise<string> {
   if (!started) return 'none';
   await expect(status).toHaveAttribute('data-backend', /.+/, { timeout: 30_000 });
   return (await status.getAttribute('data-backend'))!;
+}
+
+/**
+ * Records every value that attribute `name` of `element` takes from now on and returns a reader of them, in
+ * order with repeats folded: a phase that lasts a frame or two, like 'pausing', is seen though no poll may
+ * fall inside it. Each change's old value is kept, so values that follow one another within one task count.
+ */
+export async function recordAttribute(element: Locator, name: string): Promise<() => Promise<string[]>> {
+  const key = `recorded-${name}`;
+  await element.evaluate(
+    (el, [name, key]) => {
+      const seen: (string | null)[] = [];
+      new MutationObserver((records) => records.forEach((r) => seen.push(r.oldValue))).observe(el, { attributeFilter: [name], attributeOldValue: true });
+      Object.assign(el, { [key]: seen });
+    },
+    [name, key] as const,
+  );
+  return async () => {
+    const values = await element.evaluate((el, [name, key]) => [...(el as unknown as Record<string, (string | null)[]>)[key]!, el.getAttribute(name)], [name, key] as const);
+    return values.map(String).filter((v, i, all) => v !== all[i - 1]);
+  };
+}
+
+/** Waits until the page has drawn `count` frames: long enough to show that a held run takes no step meanwhile. */
+export async function pageFrames(page: Page, count: number): Promise<void> {
+  await page.evaluate(
+    (count) =>
+      new Promise<void>((resolve) => {
+        let frames = 0;
+        const next = () => (++frames < count ? requestAnimationFrame(next) : resolve());
+        requestAnimationFrame(next);
+      }),
+    count,
+  );
 }

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Locator, Page } from '@playwright/test';
-import { type PageProblems, expect, test } from './fixtures';
+import { type PageProblems, expect, pageFrames, recordAttribute, test } from './fixtures';
 
 const CHAPTER = '/chapters/images-by-optimisation/';
 const MODEL = existsSync('dist/models/scenes-cnn/model.json') ? 'scenes-cnn' : 'fashion-vgg';
@@ -66,17 +66,24 @@ test('pause holds the step count, resume continues, cancel stops and says so', a
   const figure = await openFigure(page, 'inversion', { inversion: { steps: 1000 } });
   await figure.getByRole('button', { name: 'Run' }).click();
   await expect.poll(() => steps(figure), { timeout: 45_000 }).toBeGreaterThan(2);
+  const panel = figure.locator('.panel');
+  const phases = await recordAttribute(panel, 'data-phase');
   await figure.getByRole('button', { name: 'Pause' }).click();
-  await expect(figure.locator('.status')).toContainText('Paused after step');
+  // 'pausing' while the step under way ends, then 'paused' once the loop waits: that step is the last one counted.
+  await expect(panel).toHaveAttribute('data-phase', 'paused');
+  expect(await phases()).toEqual(['running', 'pausing', 'paused']);
   const paused = await steps(figure);
-  await page.waitForTimeout(1000);
+  await expect(figure.locator('.status')).toContainText(`Paused after step ${paused} of 1000`);
+  await expect(figure.getByRole('button', { name: 'Resume' })).toBeEnabled();
+  await pageFrames(page, 20);
   expect(await steps(figure)).toBe(paused);
   await figure.getByRole('button', { name: 'Resume' }).click();
   await expect.poll(() => steps(figure)).toBeGreaterThan(paused);
   await figure.getByRole('button', { name: 'Cancel' }).click();
   await expect(figure.locator('.status')).toContainText(/The run was cancelled after \d+ of 1000 steps/);
+  await expect(panel).toHaveAttribute('data-phase', 'cancelled');
   const cancelled = await steps(figure);
-  await page.waitForTimeout(500);
+  await pageFrames(page, 10);
   expect(await steps(figure)).toBe(cancelled);
   // The source and the reconstruction so far are shown.
   await expect(figure.locator('cnn-heatmap')).toHaveCount(2);
