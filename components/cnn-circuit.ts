@@ -19,7 +19,7 @@ import { type RgbaImage, toRgba } from '../src/core/image';
 import { channel } from '../src/core/optvis/objectives';
 import { PauseControl, type RenderedImage, render as renderFeature } from '../src/core/optvis/render';
 import { layerSelect } from './layer-select';
-import { RunSlot } from './run-slot';
+import { RunPhases } from './run-slot';
 import { WorkbenchLink } from './workbench-link';
 import './cnn-heatmap';
 import './cnn-input-bar';
@@ -54,9 +54,6 @@ const WHAT = 'the circuit figure';
 
 /** The strength measures as the reader picks them, in the order of {@link CIRCUIT_SUMMARIES}. */
 const SUMMARY_LABELS: Record<CircuitSummary, string> = { sum: 'sum of the kernel slice', l2: 'signed L2 norm' };
-
-/** Where the renders stand: running, held by Pause, all drawn, or cancelled. */
-type Phase = 'idle' | 'running' | 'paused' | 'done' | 'cancelled';
 
 /**
  * @summary How a unit is built: its strongest positive and negative weights from the previous layer's channels, each with its feature visualisation.
@@ -109,32 +106,23 @@ export class CnnCircuit extends LitElement {
   @state() private result: Circuit | null = null;
   /** Feature visualisations by key ('unit' or the previous channel's index). */
   @state() private pictures: Record<string, RgbaImage> = {};
-  @state() private progress = '';
-  @state() private phase: Phase = 'idle';
   @state() private error: string | null = null;
   @state() private notice: string | null = null;
 
   private saved: Record<string, unknown> | undefined;
-  private readonly runs = new RunSlot();
-  /** The step last reported, and of which picture, for the paused message. */
-  private at = { step: 0, picture: 0, pictures: 0, label: '' };
-  private readonly pauseControl = new PauseControl(() => {
-    this.phase = 'paused';
-    this.progress = `Paused after step ${this.at.step} of ${CIRCUIT_RENDER_STEPS} of ${this.at.label} (picture ${this.at.picture} of ${this.at.pictures}).`;
-  });
-  private readonly workbench = new WorkbenchLink(this, () => void this.compute(), [this.runs]);
+  /** The step last reported, and of which picture, for the status line. */
+  @state() private at = { step: 0, picture: 0, pictures: 0, label: '' };
+  /** Holds the renders between steps, and says when the loop actually waits: Pause shows 'pausing' until then. */
+  private readonly pauseControl = new PauseControl(() => this.runs.held());
+  // Added before the workbench link, so that leaving the page cancels the renders (and lets paused ones go) first.
+  private readonly runs = new RunPhases(this, this.pauseControl, { confirmPause: true });
+  private readonly workbench = new WorkbenchLink(this, () => void this.compute());
 
   override connectedCallback(): void {
     super.connectedCallback();
     const saved = this.id ? readUrlFields(this.id, WHAT, { layer: anyText, unit: intIn(0, Number.MAX_SAFE_INTEGER), strength: oneOf(...CIRCUIT_SUMMARIES) }) : {};
     this.saved = Object.keys(saved).length ? saved : undefined;
     void this.compute();
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.runs.drop();
-    this.pauseControl.resume();
   }
 
   override willUpdate(changed: PropertyValues<this>): void {
@@ -146,7 +134,7 @@ export class CnnCircuit extends LitElement {
 
   override updated(): void {
     // The state and the steps taken, for scripts and tests: which phase the renders are in, and how far they got.
-    this.setAttribute('data-state', this.phase);
+    this.setAttribute('data-state', this.runs.phase);
   }
 
   private get layers(): string[] {
@@ -173,11 +161,10 @@ export class CnnCircuit extends LitElement {
     if (bad.length) this.notice = `The link's ${bad.join(' and ')} cannot be used on ${net.title}; the default is shown.`;
   }
 
+  /** The circuit of the chosen unit and its pictures: a new input cancels the renders under way and starts again. */
   private async compute(): Promise<void> {
     const net = this.workbench.state.net;
-    this.runs.abort();
-    this.pauseControl.resume();
-    this.phase = 'idle';
+    this.runs.cancel('The run was cancelled: the input changed.');
     if (!net) return;
     this.applySaved(net);
     const layers = this.layers;
@@ -187,13 +174,15 @@ export class CnnCircuit extends LitElement {
     }
     if (!layers.includes(this.layer)) this.layer = layers[layers.length - 1]!;
     const signal = this.runs.start();
+    this.at = { step: 0, picture: 0, pictures: 0, label: '' };
     try {
       const result = await circuit(net, this.layer, this.unit, { summary: this.summary });
-      if (signal.aborted) return;
-      Object.assign(this, { result, pictures: {}, error: null, progress: '' });
+      if (signal.aborted) return this.runs.finish(signal);
+      Object.assign(this, { result, pictures: {}, error: null });
       await this.visualise(net, result, signal);
     } catch (err) {
-      if (!signal.aborted) this.error = errorMessage(err);
+      if (signal.aborted) this.runs.finish(signal);
+      else if (this.runs.fail(signal)) this.error = errorMessage(err);
     }
   }
 
@@ -203,58 +192,43 @@ export class CnnCircuit extends LitElement {
       ['unit', c.layer, c.unit, `unit ${c.unit} of ${c.layer}`],
       ...[...c.positive, ...c.negative].map((w): [string, string, number, string] => [String(w.channel), c.previous, w.channel, `channel ${w.channel} of ${c.previous}`]),
     ];
-    this.phase = 'running';
     this.at = { step: 0, picture: 1, pictures: jobs.length, label: jobs[0]![3] };
     let steps = 0;
+    let drawn = 0;
     this.setAttribute('data-steps', '0');
-    try {
-      for (const [i, [key, layer, index, label]] of jobs.entries()) {
-        const out = await renderFeature(net, {
-          objective: channel(layer, index),
-          steps: CIRCUIT_RENDER_STEPS,
-          seed: 1,
-          signal,
-          pause: this.pauseControl,
-          onStep: ({ step }) => {
-            if (!this.runs.isCurrent(signal)) return;
-            this.at = { step, picture: i + 1, pictures: jobs.length, label };
-            this.setAttribute('data-steps', String(++steps));
-            this.progress = `Visualising ${label}: step ${step} of ${CIRCUIT_RENDER_STEPS} (picture ${i + 1} of ${jobs.length}).`;
-          },
-        });
-        if (out.aborted || signal.aborted) {
-          if (this.runs.isCurrent(signal)) Object.assign(this, { progress: `Cancelled after ${i} of ${jobs.length} pictures.`, phase: 'cancelled' });
-          return;
-        }
-        this.pictures = { ...this.pictures, [key]: display(out.image, net) };
-      }
-      this.progress = `All ${jobs.length} pictures rendered (${CIRCUIT_RENDER_STEPS} steps each).`;
-      this.phase = 'done';
-    } finally {
-      if (this.runs.isCurrent(signal) && this.busy) this.phase = 'idle';
+    for (const [i, [key, layer, index, label]] of jobs.entries()) {
+      const out = await renderFeature(net, {
+        objective: channel(layer, index),
+        steps: CIRCUIT_RENDER_STEPS,
+        seed: 1,
+        signal,
+        pause: this.pauseControl,
+        onStep: ({ step }) => {
+          if (!this.runs.isCurrent(signal)) return;
+          this.at = { step, picture: i + 1, pictures: jobs.length, label };
+          this.setAttribute('data-steps', String(++steps));
+        },
+      });
+      if (out.aborted || !this.runs.isCurrent(signal)) break;
+      this.pictures = { ...this.pictures, [key]: display(out.image, net) };
+      drawn++;
     }
+    this.runs.finish(signal, `Cancelled after ${drawn} of ${jobs.length} pictures.`);
   }
 
-  /** Whether renders are under way, running or held. */
-  private get busy(): boolean {
-    return this.phase === 'running' || this.phase === 'paused';
-  }
-
-  private togglePause(): void {
-    if (this.phase === 'paused') {
-      this.pauseControl.resume();
-      this.phase = 'running';
-      this.progress = `Resuming ${this.at.label}…`;
-    } else if (this.phase === 'running') {
-      // Reported as paused once the loop waits, after the step under way.
-      this.pauseControl.pause();
-      this.progress = `Pausing after the step under way…`;
-    }
-  }
-
-  private cancel(): void {
-    this.runs.abort();
-    this.pauseControl.resume();
+  /** The status line: where the renders stand, or why they stopped. */
+  private status(): string {
+    const { step, picture, pictures, label } = this.at;
+    return {
+      idle: '',
+      // Nothing to say while the weights are read; 'paused' and 'done' come only once the pictures have begun.
+      running: !label ? '' : `Visualising ${label}: step ${step} of ${CIRCUIT_RENDER_STEPS} (picture ${picture} of ${pictures}).`,
+      // Not "after step N + 1": after a picture's last step the loop holds before the next picture's first.
+      pausing: 'Pausing after the step under way…',
+      paused: `Paused after step ${step} of ${CIRCUIT_RENDER_STEPS} of ${label} (picture ${picture} of ${pictures}).`,
+      done: `All ${pictures} pictures rendered (${CIRCUIT_RENDER_STEPS} steps each).`,
+      cancelled: this.runs.message || 'The run was cancelled.',
+    }[this.runs.phase];
   }
 
   private choose(patch: { layer?: string; unit?: number; summary?: CircuitSummary }): void {
@@ -296,8 +270,8 @@ export class CnnCircuit extends LitElement {
     const { net, loading, error } = this.workbench.state;
     const c = this.result;
     const count = this.units();
-    const busy = this.busy;
-    return html`<div class="panel" aria-busy=${this.phase === 'running' ? 'true' : 'false'}>
+    const busy = this.runs.busy;
+    return html`<div class="panel" aria-busy=${busy ? 'true' : 'false'}>
       <cnn-input-bar></cnn-input-bar>
       ${error ? html`<p class="error" role="alert">${error}</p>` : nothing}
       ${this.notice ? html`<p class="notice" role="status">${this.notice}</p>` : nothing}
@@ -323,11 +297,11 @@ export class CnnCircuit extends LitElement {
                 ${CIRCUIT_SUMMARIES.map((m) => html`<option value=${m} ?selected=${m === this.summary}>${SUMMARY_LABELS[m]}</option>`)}
               </select></label
             >
-            <button type="button" class="run" ?disabled=${!busy} @click=${this.togglePause}>${this.phase === 'paused' ? 'Resume' : 'Pause'}</button>
-            <button type="button" class="run" ?disabled=${!busy} @click=${this.cancel}>Cancel</button>
+            <button type="button" aria-disabled=${!busy} @click=${() => this.runs.togglePause()}>${this.runs.pauseLabel}</button>
+            <button type="button" aria-disabled=${!busy} @click=${() => this.runs.cancel()}>Cancel</button>
           </div>`
         : nothing}
-      <p class="status" role="status" aria-live="polite">${loading ? 'Loading the network…' : this.progress}</p>
+      <p class="status" role="status" aria-live="polite">${loading ? 'Loading the network…' : this.status()}</p>
       ${this.error ? html`<p class="error" role="alert">${this.error}</p>` : nothing}
       ${c
         ? html`<p data-circuit=${`${c.layer}:${c.unit}`}>

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import type { Locator } from '@playwright/test';
-import { expect, test } from './fixtures';
+import { expect, pageFrames, recordAttribute, test } from './fixtures';
 
 const CHAPTER = '/chapters/images-by-optimisation/';
 const MODEL = 'scenes-cnn';
@@ -109,20 +109,18 @@ test('circuit: Pause holds the renders between two steps, and Resume goes on fro
   const status = figure.locator('.status');
   await expect(status).toContainText('Visualising', { timeout: 60_000 });
   await expect(figure).toHaveAttribute('data-state', 'running');
+  const states = await recordAttribute(figure, 'data-state');
   await figure.getByRole('button', { name: 'Pause' }).click();
-  // Reported once the loop waits: the step under way when Pause was pressed is the last one recorded.
+  // 'pausing' while the step under way ends, then 'paused' once the loop waits: that step is the last one recorded.
   await expect(figure).toHaveAttribute('data-state', 'paused');
+  expect(await states()).toEqual(['running', 'pausing', 'paused']);
   const held = (await status.innerText()).match(/Paused after step (\d+) of (\d+) of .* \(picture (\d+) of \d+\)/);
   expect(held).not.toBeNull();
   const [, step, per, picture] = held!.map(Number);
   const steps = Number(await figure.getAttribute('data-steps'));
   expect(steps).toBe((picture! - 1) * per! + step!);
   // While the page draws frames and answers the test, no step is taken.
-  await page.evaluate(() => new Promise<void>((resolve) => {
-    let frames = 0;
-    const next = () => (++frames < 20 ? requestAnimationFrame(next) : resolve());
-    requestAnimationFrame(next);
-  }));
+  await pageFrames(page, 20);
   await expect(figure.getByRole('button', { name: 'Resume' })).toBeEnabled();
   await expect(figure.getByRole('button', { name: 'Cancel' })).toBeEnabled();
   expect(Number(await figure.getAttribute('data-steps'))).toBe(steps);
