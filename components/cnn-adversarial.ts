@@ -18,7 +18,8 @@ import { classScores } from '../src/core/convnet';
 import { formatNumber } from '../src/core/format';
 import { checkUrlFields, indexText, intIn, readUrlFields, writeUrlState } from '../src/browser/url-state';
 import { sampleTensor } from '../src/browser/workbench';
-import { RunSlot } from './run-slot';
+import { PauseControl } from '../src/core/optvis/render';
+import { RunPhases } from './run-slot';
 import { WorkbenchLink } from './workbench-link';
 import './cnn-heatmap';
 import './cnn-input-bar';
@@ -37,8 +38,6 @@ export const ADVERSARIAL_LEVELS = {
 /** Bounds of the controls: ε and α in pixel levels, and the number of steps. */
 const LIMITS = { epsilon: [0.5, 64], stepSize: [0.25, 16], steps: [1, 100] } as const;
 type Setting = keyof typeof LIMITS;
-
-type Phase = 'idle' | 'running' | 'paused' | 'done' | 'cancelled';
 
 /** The images a finished (or cancelled) run leaves: fooling image, perturbation shown around grey, and its scale. */
 interface Outcome {
@@ -109,21 +108,20 @@ export class CnnAdversarial extends LitElement {
   /** Target class index; the second most likely when empty. */
   @state() private target = '';
   @state() private settings: Record<Setting, number> = { ...ADVERSARIAL_LEVELS };
-  @state() private phase: Phase = 'idle';
   @state() private history: AdversarialStep[] = [];
   @state() private outcome: Outcome | null = null;
-  @state() private message = '';
   @state() private error: string | null = null;
   @state() private msPerStep = 0;
 
   /** The link's fields, until the target class is checked against the network's classes and the image's prediction. */
   private unchecked: Record<string, unknown> | null = null;
-  private readonly runs = new RunSlot();
-  /** Resolves the pause the run is waiting on. */
-  private resume: (() => void) | null = null;
+  /** Holds a finished step's report until Resume, and says when it does: Pause shows 'pausing' until then. */
+  private readonly pauseControl = new PauseControl(() => this.runs.held());
+  // Added before the workbench link, so that leaving the page cancels the run (and lets a paused one go) first.
+  private readonly runs = new RunPhases(this, this.pauseControl, { confirmPause: true });
   /** The network and image the prepared view is about, to tell a new input from a repeated event. */
   private preparedFor: unknown[] = [];
-  private readonly workbench = new WorkbenchLink(this, () => void this.prepare(), [this.runs]);
+  private readonly workbench = new WorkbenchLink(this, () => void this.prepare());
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -144,12 +142,6 @@ export class CnnAdversarial extends LitElement {
     void this.prepare();
   }
 
-  override disconnectedCallback(): void {
-    // Before the workbench link lets go: a paused run is waiting on its resume.
-    this.cancel('The run was cancelled: the figure left the page.');
-    super.disconnectedCallback();
-  }
-
   private saveState(): void {
     if (this.id) writeUrlState(this.id, { target: this.target, ...this.settings });
   }
@@ -159,8 +151,7 @@ export class CnnAdversarial extends LitElement {
     const { net, sample } = this.workbench.state;
     if (!net || !sample || (this.preparedFor[0] === net && this.preparedFor[1] === sample)) return;
     this.preparedFor = [net, sample];
-    if (this.phase === 'running' || this.phase === 'paused') this.cancel('The run was cancelled: the input changed.');
-    else this.message = '';
+    if (this.runs.busy) this.runs.cancel('The run was cancelled: the input changed.');
     Object.assign(this, { history: [], outcome: null, error: null, logits: null });
     const image = sampleTensor(net, sample);
     try {
@@ -197,11 +188,11 @@ export class CnnAdversarial extends LitElement {
 
   private async run(): Promise<void> {
     const { net, sample } = this.workbench.state;
-    if (!net || !sample || !this.logits || this.phase === 'running' || this.phase === 'paused') return;
+    if (!net || !sample || !this.logits || this.runs.busy) return;
     const signal = this.runs.start();
     const { epsilon, stepSize, steps } = this.settings;
     const originalClass = this.ranked[0]!;
-    Object.assign(this, { phase: 'running', history: [], outcome: null, error: null, message: '' });
+    Object.assign(this, { history: [], outcome: null, error: null });
     const image = sampleTensor(net, sample);
     const t0 = performance.now();
     try {
@@ -213,8 +204,8 @@ export class CnnAdversarial extends LitElement {
         signal,
         onStep: async (step) => {
           // A step that finishes after Pause is held back until Resume (and dropped on Cancel): the paused
-          // figure shows the step it was paused on, however long that step took to compute.
-          if (this.phase === 'paused') await new Promise<void>((resolve) => (this.resume = resolve));
+          // figure shows the step it was paused on, however long the step under way took to compute.
+          await this.pauseControl.wait(signal);
           if (signal.aborted) return;
           this.history = [...this.history, step];
           if (step.step > 0) this.msPerStep = (performance.now() - t0) / step.step;
@@ -222,13 +213,9 @@ export class CnnAdversarial extends LitElement {
       });
       if (!this.runs.isCurrent(signal)) return;
       this.outcome = this.describe(result, originalClass);
-      this.phase = result.aborted ? 'cancelled' : 'done';
-      if (result.aborted) this.message ||= `The run was cancelled after ${result.history.length - 1} of ${steps} steps.`;
+      this.runs.finish(signal, `The run was cancelled after ${result.history.length - 1} of ${steps} steps.`);
     } catch (err) {
-      if (this.runs.isCurrent(signal)) {
-        this.error = errorMessage(err);
-        this.phase = 'idle';
-      }
+      if (this.runs.fail(signal)) this.error = errorMessage(err);
     } finally {
       image.dispose();
     }
@@ -250,30 +237,6 @@ export class CnnAdversarial extends LitElement {
     return { result, adversarial, perturbation, maxLevels, gain, originalLogit };
   }
 
-  private pause(): void {
-    if (this.phase === 'running') this.phase = 'paused';
-  }
-
-  private continueRun(): void {
-    if (this.phase !== 'paused') return;
-    this.phase = 'running';
-    this.resume?.();
-    this.resume = null;
-  }
-
-  private cancel(message = ''): void {
-    if (this.phase !== 'running' && this.phase !== 'paused') return;
-    this.message = message;
-    this.runs.abort();
-    this.resume?.();
-    this.resume = null;
-    if (message) {
-      // The input changed or the figure left: the run's results belong to nothing on the page.
-      this.runs.drop();
-      this.phase = 'cancelled';
-    }
-  }
-
   private setSetting(key: Setting, value: number): void {
     if (!Number.isFinite(value)) return;
     this.settings = { ...this.settings, [key]: clamp(value, LIMITS[key]) };
@@ -283,7 +246,7 @@ export class CnnAdversarial extends LitElement {
   private renderControls() {
     const net = this.workbench.state.net;
     if (!net || !this.logits) return nothing;
-    const busy = this.phase === 'running' || this.phase === 'paused';
+    const busy = this.runs.busy;
     const ranked = this.ranked;
     const number = (key: Setting, label: string, step: number) =>
       html`<label
@@ -316,10 +279,8 @@ export class CnnAdversarial extends LitElement {
       ${number('steps', 'Steps', 1)}
       <div class="buttons">
         <button type="button" aria-disabled=${busy} @click=${() => void this.run()}>Run</button>
-        <button type="button" aria-disabled=${!busy} @click=${this.phase === 'paused' ? this.continueRun : this.pause}>
-          ${this.phase === 'paused' ? 'Resume' : 'Pause'}
-        </button>
-        <button type="button" aria-disabled=${!busy} @click=${() => this.cancel()}>Cancel</button>
+        <button type="button" aria-disabled=${!busy} @click=${() => this.runs.togglePause()}>${this.runs.pauseLabel}</button>
+        <button type="button" aria-disabled=${!busy} @click=${() => this.runs.cancel()}>Cancel</button>
       </div>
     </div>`;
   }
@@ -329,12 +290,15 @@ export class CnnAdversarial extends LitElement {
     const last = this.history[this.history.length - 1];
     const steps = this.settings.steps;
     const name = (i: number) => net?.classNames[i] ?? `class ${i}`;
+    const phase = this.runs.phase;
     let text = '';
     if (this.workbench.state.loading || (!this.logits && !this.error && !this.workbench.state.error)) text = 'Loading the network…';
-    else if (this.phase === 'running') text = `Running: step ${last?.step ?? 0} of ${steps}${this.msPerStep ? `, ${this.msPerStep.toFixed(0)} ms a step` : ''}.`;
-    else if (this.phase === 'paused') text = `Paused after step ${last?.step ?? 0} of ${steps}.`;
-    else if (this.phase === 'cancelled') text = this.message || 'The run was cancelled.';
-    else if (this.phase === 'done' && last) {
+    else if (phase === 'running') text = `Running: step ${last?.step ?? 0} of ${steps}${this.msPerStep ? `, ${this.msPerStep.toFixed(0)} ms a step` : ''}.`;
+    // Once computed, the step under way is held back unshown: the count is of the steps shown before Pause.
+    else if (phase === 'pausing') text = `Pausing after the step under way (${last?.step ?? 0} of ${steps} done)…`;
+    else if (phase === 'paused') text = `Paused after step ${last?.step ?? 0} of ${steps}.`;
+    else if (phase === 'cancelled') text = this.runs.message || 'The run was cancelled.';
+    else if (phase === 'done' && last) {
       const fooled = last.predicted === this.outcome?.result.pushedClass;
       text = `Done: ${steps} steps, ${this.msPerStep.toFixed(0)} ms a step. The network ${fooled ? 'now predicts' : 'still does not predict'} “${name(this.outcome!.result.pushedClass)}”.`;
     } else if (this.logits) text = 'Choose a target and press Run.';
@@ -432,8 +396,7 @@ export class CnnAdversarial extends LitElement {
   }
 
   override render() {
-    const busy = this.phase === 'running' || this.phase === 'paused';
-    return html`<div class="panel" aria-busy=${busy ? 'true' : 'false'} data-phase=${this.phase}>
+    return html`<div class="panel" aria-busy=${this.runs.busy ? 'true' : 'false'} data-phase=${this.runs.phase}>
       <cnn-input-bar></cnn-input-bar>
       ${this.workbench.state.error ? html`<p class="error" role="alert">${this.workbench.state.error}</p>` : nothing}
       ${this.renderControls()} ${this.renderStatus()}

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Locator, Page } from '@playwright/test';
-import { type PageProblems, expect, test } from './fixtures';
+import { type PageProblems, expect, pageFrames, recordAttribute, test } from './fixtures';
 
 const CHAPTER = '/chapters/fooling-and-sanity/';
 /** The colour model when it is built, else the Fashion-MNIST one. */
@@ -61,22 +61,31 @@ test('pause stops the progress, resume continues it, cancel stops the run and sa
   const figure = await openFigure(page, { steps: 100, epsilon: 32, stepSize: 0.25 });
   await figure.getByRole('button', { name: 'Run' }).click();
   await expect.poll(async () => (await logits(figure)).length).toBeGreaterThan(2);
+  const panel = figure.locator('.panel');
+  const phases = await recordAttribute(panel, 'data-phase');
   await figure.getByRole('button', { name: 'Pause' }).click();
-  await expect(figure.locator('.panel')).toHaveAttribute('data-phase', 'paused');
+  // 'pausing' while the step under way ends, then 'paused' once its report is held.
+  await expect(panel).toHaveAttribute('data-phase', 'paused');
+  expect(await phases()).toEqual(['running', 'pausing', 'paused']);
   const step = Number((await figure.locator('.status').innerText()).match(/Paused after step (\d+)/)![1]);
   // The table shows steps 0 to the step paused at, and a step that was computing at the click is held back.
   const paused = (await logits(figure)).length;
   expect(paused).toBe(step + 1);
-  await page.waitForTimeout(1500);
+  await expect(panel).toHaveAttribute('aria-busy', 'true');
+  await expect(figure.getByRole('button', { name: 'Resume' })).toHaveAttribute('aria-disabled', 'false');
+  await expect(figure.getByRole('button', { name: 'Run' })).toHaveAttribute('aria-disabled', 'true');
+  await pageFrames(page, 20);
   expect((await logits(figure)).length).toBe(paused);
   await expect(figure.locator('.status')).toContainText(`Paused after step ${step} of 100`);
   await figure.getByRole('button', { name: 'Resume' }).click();
   await expect.poll(async () => (await logits(figure)).length).toBeGreaterThan(paused);
   await figure.getByRole('button', { name: 'Cancel' }).click();
   await expect(figure.locator('.status')).toContainText(/The run was cancelled after \d+ of 100 steps/);
+  await expect(panel).toHaveAttribute('data-phase', 'cancelled');
+  await expect(figure.getByRole('button', { name: 'Cancel' })).toHaveAttribute('aria-disabled', 'true');
   const cancelled = (await logits(figure)).length;
   expect(cancelled).toBeLessThan(101);
-  await page.waitForTimeout(1000);
+  await pageFrames(page, 10);
   expect((await logits(figure)).length).toBe(cancelled);
   // What was computed before the cancel is still shown, within the budget.
   const delta = Number((await figure.getByTestId('perturbation-scale').innerText()).match(/= ([\d.]+)\/255/)![1]);
@@ -91,6 +100,18 @@ test('changing the input cancels a run', async ({ page, problems }) => {
   await figure.getByRole('button', { name: 'Next test image' }).click();
   await expect(figure.locator('.status')).toContainText('The run was cancelled: the input changed.');
   await expect(figure.locator('td[data-logit]')).toHaveCount(0);
+  expectNoProblems(problems);
+});
+
+test('removed while paused, the figure lets its run go and frees every tensor', async ({ page, problems }) => {
+  const figure = await openFigure(page, { steps: 100, stepSize: 0.25 });
+  await figure.getByRole('button', { name: 'Run' }).click();
+  await expect.poll(async () => (await logits(figure)).length).toBeGreaterThan(1);
+  await figure.getByRole('button', { name: 'Pause' }).click();
+  await expect(figure.locator('.panel')).toHaveAttribute('data-phase', 'paused');
+  // The other figures share the network: they go too, so that the last one out disposes it.
+  await page.evaluate(() => document.querySelectorAll('cnn-adversarial, cnn-sanity-check, cnn-predict').forEach((e) => e.remove()));
+  await expect(page.locator('header cnn-backend-status')).toHaveAttribute('data-tensors', '0', { timeout: 30_000 });
   expectNoProblems(problems);
 });
 
