@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Locator, Page } from '@playwright/test';
-import { expect, test } from './fixtures';
+import { expect, pageFrames, test } from './fixtures';
 
 const CHAPTER = '/chapters/images-by-optimisation/';
 const input = (model: string) => `input=${encodeURIComponent(JSON.stringify({ model, sample: 'test:0' }))}`;
@@ -48,9 +48,11 @@ test('pause holds the step count, resume continues, cancel stops', async ({ page
   await figure.getByRole('button', { name: 'Run' }).click();
   await expect.poll(() => steps(figure), { timeout: 60_000 }).toBeGreaterThan(2);
   await figure.getByRole('button', { name: 'Pause' }).click();
-  await expect(figure.locator('.status')).toContainText('Paused after step');
+  await expect(figure.locator('.panel')).toHaveAttribute('data-phase', 'paused');
   const paused = await steps(figure);
-  await page.waitForTimeout(500);
+  await expect(figure.locator('.status')).toContainText(`Paused after step ${paused} of`);
+  // While the page draws frames and answers the test, no step is taken.
+  await pageFrames(page, 20);
   expect(await steps(figure)).toBe(paused);
   await figure.getByRole('button', { name: 'Resume' }).click();
   await expect.poll(() => steps(figure)).toBeGreaterThan(paused);
