@@ -195,8 +195,6 @@ function maxPoolGrad({ backend, inputs, attrs }: KernelArgs<MaxPoolGradAttrs>): 
   const c = backend_util.computePool2DInfo(
     input.shape as Shape4D, attrs.filterSize, attrs.strides, 1, attrs.pad, attrs.dimRoundingMode);
   const { batchSize, inHeight, inWidth, inChannels: channels, outHeight, outWidth, filterHeight: fh, filterWidth: fw } = c;
-  const rowOf = inputCoords(outHeight, fh, c.strideHeight, 1, c.padInfo.top, inHeight);
-  const colOf = inputCoords(outWidth, fw, c.strideWidth, 1, c.padInfo.left, inWidth);
   // A pixel sums dy from at most fh·fw windows: float32 is enough.
   const out = backend.makeOutput(input.shape, 'float32');
   const simd = simdInstance(backend);
@@ -208,6 +206,8 @@ function maxPoolGrad({ backend, inputs, attrs }: KernelArgs<MaxPoolGradAttrs>): 
       batchSize, inHeight, inWidth, channels, outHeight, outWidth, fh, fw);
     return out;
   }
+  const rowOf = inputCoords(outHeight, fh, c.strideHeight, 1, c.padInfo.top, inHeight);
+  const colOf = inputCoords(outWidth, fw, c.strideWidth, 1, c.padInfo.left, inWidth);
   const xs = heapView(backend, input);
   const dys = heapView(backend, dy);
   const dx = heapView(backend, out);
