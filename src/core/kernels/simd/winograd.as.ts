@@ -10,6 +10,10 @@
  * by the direct kernel as a 1×1 convolution. The transforms are additions and halvings
  * only, so the result is as accurate as the direct sum (measured: 2–6·10⁻⁷ of
  * the largest output against a float64 reference, the direct kernel 5–13·10⁻⁷).
+ * One difference: the transforms cancel terms by subtraction, so an infinite
+ * input makes NaN (∞ − ∞) in the outputs of the tiles that read it, where the
+ * direct sum gives ±∞ in the outputs its window reaches. Images and the
+ * activations of the book's networks are finite.
  *
  *   Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1]
  *   G  = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]
