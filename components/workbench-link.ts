@@ -45,5 +45,8 @@ export class WorkbenchLink implements ReactiveController {
     for (const slot of this.slots) slot.drop();
     workbench.removeEventListener('change', this.changed);
     if (this.options.share) workbench.release();
+    // The figure may render once more after it has left (cancelling its run changes its state), when the
+    // network may already be disposed: from here on it sees none, until it enters a page again.
+    this.state = { ...this.state, net: null };
   }
 }
