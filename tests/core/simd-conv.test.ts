@@ -1,6 +1,7 @@
 /**
  * The book's SIMD convolutions (src/core/kernels/simd-conv.ts: the direct
- * kernel and, for 3×3 filters, the Winograd one) against the CPU backend's, in
+ * kernel, the Winograd one for 3×3 filters, the narrow one for 1 to 4 output
+ * channels) against the CPU backend's, in
  * both builds (plain SIMD, and relaxed SIMD where this Node runs it:
  * vitest.config.ts turns it on for Node 20), over random geometries; the
  * stock kernel for what it does not cover; its scratch and packed filters
@@ -106,8 +107,22 @@ function winogradCase(rand: () => number): Case {
   };
 }
 
+/** A random geometry for the narrow kernel: 1 to 4 output channels, window rows a multiple of 4 values. */
+function narrowCase(rand: () => number): Case {
+  const k = pick(rand, [1, 3, 5]);
+  return {
+    ...coveredCase(rand),
+    x: [pick(rand, [1, 1, 2]), int(rand, k, 13), int(rand, k, 13), pick(rand, [4, 8, 16])],
+    filter: [pick(rand, [1, 3, 5]), k, 0, int(rand, 1, 4)],
+  };
+}
+
 const rand = seededRandom(14);
-const COVERED = [...Array.from({ length: 50 }, () => coveredCase(rand)), ...Array.from({ length: 30 }, () => winogradCase(rand))];
+const COVERED = [
+  ...Array.from({ length: 50 }, () => coveredCase(rand)),
+  ...Array.from({ length: 30 }, () => winogradCase(rand)),
+  ...Array.from({ length: 20 }, () => narrowCase(rand)),
+];
 
 let buildBefore: SimdBuild = 'relaxed';
 beforeAll(() => {

@@ -66,10 +66,27 @@ function packedFilterOf(backend: BackendWasm, instance: Instance, filter: Tensor
 /**
  * Which SIMD kernel runs a stride-1 convolution the SIMD kernels take: 3×3
  * filters on channels the Winograd kernel takes (simd/winograd.as.ts: input
- * channels a multiple of 4, output channels of 8), anything else the direct one.
+ * channels a multiple of 4, output channels of 8); up to 4 output channels
+ * whose window rows are a multiple of 4 values the narrow kernel
+ * (`narrowConv2d` in simd/conv2d.as.ts); anything else the direct one.
  */
-export function simdConvAlgorithm(kh: number, kw: number, cin: number, cout: number): 'winograd' | 'direct' {
-  return kh === 3 && kw === 3 && cin % 4 === 0 && cout % 8 === 0 ? 'winograd' : 'direct';
+export function simdConvAlgorithm(kh: number, kw: number, cin: number, cout: number): 'winograd' | 'narrow' | 'direct' {
+  if (kh === 3 && kw === 3 && cin % 4 === 0 && cout % 8 === 0) return 'winograd';
+  return cout <= 4 && (kw * cin) % 4 === 0 ? 'narrow' : 'direct';
+}
+
+/** `filter` as the narrow kernel reads it, `[cout][kh][kw][cin]`, made once per filter and freed with it. */
+function narrowFilterOf(backend: BackendWasm, instance: Instance, filter: TensorInfo): number {
+  const { heap } = instance;
+  const [kh, kw, cin, cout] = filter.shape as [number, number, number, number];
+  return derivedOf(backend, filter, `narrow:${filter.shape.join(',')}`, () => {
+    const taps = kh * kw * cin;
+    const ptr = heap._malloc(taps * cout * 4);
+    const f32 = new Float32Array(instance.memory.buffer);
+    const src = offsetOf(backend, filter) / 4;
+    for (let t = 0; t < taps; t++) for (let c = 0; c < cout; c++) f32[ptr / 4 + c * taps + t] = f32[src + t * cout + c]!;
+    return ptr;
+  }, (ptr) => heap._free(ptr));
 }
 
 /** `filter` (3×3) transformed for the Winograd kernel, made once per filter and freed with it. */
@@ -106,7 +123,7 @@ function run(backend: BackendWasm, instance: Instance, x: TensorInfo, filter: Te
   // With stride 1 the padded input is exactly the rows and columns the windows read.
   const hp = outHeight + kh - 1;
   const wp = outWidth + kw - 1;
-  const winograd = simdConvAlgorithm(kh, kw, cin, cout) === 'winograd';
+  const algorithm = simdConvAlgorithm(kh, kw, cin, cout);
   const padded = hp !== inHeight || wp !== inWidth;
   const scratch: number[] = [];
   try {
@@ -134,12 +151,17 @@ function run(backend: BackendWasm, instance: Instance, x: TensorInfo, filter: Te
     const xImage = hp * wp * cin * 4;
     const yImage = outHeight * outWidth * cout * 4;
     const { exports } = instance;
-    if (winograd) {
+    if (algorithm === 'winograd') {
       const u = winogradFilterOf(backend, instance, filter);
       const work = heap._malloc(exports.winogradScratchBytes(cin, cout));
       scratch.push(work);
       for (let b = 0; b < batchSize; b++) {
         exports.winograd(xPtr + b * xImage, u, bPtr, yPtr + b * yImage, outHeight, outWidth, cin, cout, wp, relu ? 1 : 0, work);
+      }
+    } else if (algorithm === 'narrow') {
+      const w = narrowFilterOf(backend, instance, filter);
+      for (let b = 0; b < batchSize; b++) {
+        exports.narrowConv2d(xPtr + b * xImage, w, bPtr, yPtr + b * yImage, outHeight, outWidth, cin, cout, kh, kw, wp, relu ? 1 : 0);
       }
     } else {
       const packed = packedFilterOf(backend, instance, filter, ceil4(cout));

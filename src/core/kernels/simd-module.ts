@@ -18,6 +18,7 @@ type Variant = keyof typeof SIMD_WASM;
 /** The module's exports; every pointer is a byte address in the backend's heap. */
 export interface SimdExports {
   conv2d(x: number, w: number, b: number, y: number, h: number, w_: number, cin: number, cout: number, kh: number, kw: number, wp: number, relu: number): void;
+  narrowConv2d(x: number, w: number, b: number, y: number, h: number, w_: number, cin: number, cout: number, kh: number, kw: number, wp: number, relu: number): void;
   maxPoolGradTiled(x: number, dy: number, dx: number, batch: number, inH: number, inW: number, c: number, outH: number, outW: number, fh: number, fw: number): void;
   winogradFilter(g: number, u: number, cin: number, cout: number): void;
   winogradScratchBytes(cin: number, cout: number): number;

@@ -195,3 +195,107 @@ export function conv2d(x: usize, w: usize, b: usize, y: usize, H: i32, W: i32, C
   for (; co + 8 <= Cout; co += 8) block8(x, w + <usize>co * blockBytes, b, y, co, H, W, Cin, Cout, KH, KW, Wp, relu != 0);
   for (; co < Cout; co += 4) block4(x, w + <usize>co * blockBytes, b, y, co, H, W, Cin, Cout, KH, KW, Wp, relu != 0, min(4, Cout - co));
 }
+
+/** [Σ a, Σ b, Σ c, Σ d]: the sums of each vector's four lanes. */
+@inline function sums(a: v128, b: v128, c: v128, d: v128): v128 {
+  const ab = f32x4.add(v128.shuffle<f32>(a, b, 0, 1, 4, 5), v128.shuffle<f32>(a, b, 2, 3, 6, 7));
+  const cd = f32x4.add(v128.shuffle<f32>(c, d, 0, 1, 4, 5), v128.shuffle<f32>(c, d, 2, 3, 6, 7));
+  return f32x4.add(v128.shuffle<f32>(ab, cd, 0, 2, 4, 6), v128.shuffle<f32>(ab, cd, 1, 3, 5, 7));
+}
+
+/** The `n` output channels (n ≤ 4, a constant once inlined) of every pixel. */
+@inline function narrowChannels(x: usize, w: usize, b: usize, y: usize, H: i32, W: i32, Cin: i32, KH: i32, KW: i32, Wp: i32, relu: bool, n: i32): void {
+  const pixel = <usize>Cin << 2;
+  const row = <usize>Wp * pixel;
+  const span = <usize>KW * pixel;
+  const taps = <usize>KH * span;
+  const outPixel = <usize>n << 2;
+  const zero = f32x4.splat(0);
+  const b0 = b == 0 ? zero : loadLanes(b, n);
+  for (let oy = 0; oy < H; oy++) {
+    const xrow = x + <usize>oy * row;
+    const yrow = y + <usize>oy * <usize>W * outPixel;
+    // Tiles of 2 pixels; the last one ends at the row's end, overlapping the one before.
+    if (W >= 2) for (let ox = 0; ; ox = min(ox + 2, W - 2)) {
+      let a00 = zero; let a01 = zero; let a02 = zero; let a03 = zero; let a10 = zero; let a11 = zero; let a12 = zero; let a13 = zero;
+      for (let ky = 0; ky < KH; ky++) {
+        let xp = xrow + <usize>ky * row + <usize>ox * pixel;
+        let wp = w + <usize>ky * span;
+        const end = xp + span;
+        while (xp < end) {
+          const x0 = v128.load(xp + 0 * pixel);
+          const x1 = v128.load(xp + 1 * pixel);
+          {
+            const wc = v128.load(wp + 0 * taps);
+            a00 = madd(x0, wc, a00); a10 = madd(x1, wc, a10);
+          }
+          if (n > 1) {
+            const wc = v128.load(wp + 1 * taps);
+            a01 = madd(x0, wc, a01); a11 = madd(x1, wc, a11);
+          }
+          if (n > 2) {
+            const wc = v128.load(wp + 2 * taps);
+            a02 = madd(x0, wc, a02); a12 = madd(x1, wc, a12);
+          }
+          if (n > 3) {
+            const wc = v128.load(wp + 3 * taps);
+            a03 = madd(x0, wc, a03); a13 = madd(x1, wc, a13);
+          }
+          xp += 16;
+          wp += 16;
+        }
+      }
+      const yp = yrow + <usize>ox * outPixel;
+      storeLanes(yp + 0 * outPixel, out(f32x4.add(sums(a00, a01, a02, a03), b0), relu), n);
+      storeLanes(yp + 1 * outPixel, out(f32x4.add(sums(a10, a11, a12, a13), b0), relu), n);
+      if (ox == W - 2) break;
+    }
+    else for (let ox = 0; ox < W; ox++) {
+      let a00 = zero; let a01 = zero; let a02 = zero; let a03 = zero;
+      for (let ky = 0; ky < KH; ky++) {
+        let xp = xrow + <usize>ky * row + <usize>ox * pixel;
+        let wp = w + <usize>ky * span;
+        const end = xp + span;
+        while (xp < end) {
+          const x0 = v128.load(xp + 0 * pixel);
+          {
+            const wc = v128.load(wp + 0 * taps);
+            a00 = madd(x0, wc, a00);
+          }
+          if (n > 1) {
+            const wc = v128.load(wp + 1 * taps);
+            a01 = madd(x0, wc, a01);
+          }
+          if (n > 2) {
+            const wc = v128.load(wp + 2 * taps);
+            a02 = madd(x0, wc, a02);
+          }
+          if (n > 3) {
+            const wc = v128.load(wp + 3 * taps);
+            a03 = madd(x0, wc, a03);
+          }
+          xp += 16;
+          wp += 16;
+        }
+      }
+      const yp = yrow + <usize>ox * outPixel;
+      storeLanes(yp + 0 * outPixel, out(f32x4.add(sums(a00, a01, a02, a03), b0), relu), n);
+    }
+  }
+}
+
+/**
+ * y = conv(x, w) + b (rectified if `relu` is not 0) for 1 to 4 output
+ * channels, which leave most lanes of the channel-wise kernel idle or its
+ * loads unshared (the input gradient of a first layer: 3 colour channels, or
+ * 1 grey). Here the lanes run along a window row instead, KW · Cin values
+ * contiguous in x and in w (a multiple of 4): each pixel and channel keeps a
+ * vector of partial dot products, summed across its lanes at the end. w is
+ * `[Cout][KH][KW][Cin]`, y `[H][W][Cout]`, as in `conv2d` otherwise.
+ */
+export function narrowConv2d(x: usize, w: usize, b: usize, y: usize, H: i32, W: i32, Cin: i32, Cout: i32, KH: i32, KW: i32, Wp: i32, relu: i32): void {
+  if (Cout == 1) narrowChannels(x, w, b, y, H, W, Cin, KH, KW, Wp, relu != 0, 1);
+  else if (Cout == 2) narrowChannels(x, w, b, y, H, W, Cin, KH, KW, Wp, relu != 0, 2);
+  else if (Cout == 3) narrowChannels(x, w, b, y, H, W, Cin, KH, KW, Wp, relu != 0, 3);
+  else narrowChannels(x, w, b, y, H, W, Cin, KH, KW, Wp, relu != 0, 4);
+}
