@@ -37,6 +37,20 @@ import { errorMessage } from '../src/core/errors';
 /** SmoothGrad defaults (Smilkov et al. 2017, §3: 10–20% noise; the map settles by about 50 samples). */
 export const SMOOTH_DEFAULTS = { samples: 25, noise: 0.15 } as const;
 
+/** The indices of the `count` values of largest magnitude, largest first (ties: the lower index first). */
+function largestByMagnitude(values: ArrayLike<number>, count: number): number[] {
+  const top: number[] = [];
+  for (let i = 0; i < values.length; i++) {
+    const v = Math.abs(values[i]!);
+    if (top.length === count && v <= Math.abs(values[top[count - 1]!]!)) continue;
+    let at = top.length;
+    while (at > 0 && Math.abs(values[top[at - 1]!]!) < v) at--;
+    top.splice(at, 0, i);
+    if (top.length > count) top.pop();
+  }
+  return top;
+}
+
 /**
  * @summary One attribution method of the registry (saliency, Grad-CAM, ...) live on the page's network and image.
  */
@@ -252,11 +266,10 @@ export class CnnAttribution extends LitElement {
       <summary>Intermediate quantities</summary>
       ${Object.entries(extras).map(([name, value]) => {
         if (typeof value === 'number') return html`<p>${name} = ${formatNumber(value, 4)}</p>`;
-        const ranked = value.map((v, i) => [v, i] as const).sort((a, b) => Math.abs(b[0]) - Math.abs(a[0]));
         return html`<table>
           <caption>${name}: ${value.length} values, largest by magnitude</caption>
           <tr><th scope="col">index</th><th scope="col">value</th></tr>
-          ${ranked.slice(0, 8).map(([v, i]) => html`<tr><td>${i}</td><td>${formatNumber(v, 4)}</td></tr>`)}
+          ${largestByMagnitude(value, 8).map((i) => html`<tr><td>${i}</td><td>${formatNumber(value[i]!, 4)}</td></tr>`)}
         </table>`;
       })}
     </details>`;

@@ -139,6 +139,14 @@ test('Grad-CAM++ shows its alphas and channel weights', async ({ page }) => {
   const captions = await figure.locator('details table caption').allTextContents();
   expect(captions.join(' ')).toMatch(/alpha/i);
   expect(captions.join(' ')).toMatch(/weights/i);
+  // Each table lists 8 distinct entries, largest magnitude first.
+  for (const table of await figure.locator('details table').all()) {
+    const rows = await table.locator('tr').evaluateAll((trs) => trs.slice(1).map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent!)));
+    expect(rows).toHaveLength(8);
+    expect(new Set(rows.map(([index]) => index)).size).toBe(8);
+    const magnitudes = rows.map(([, value]) => Math.abs(Number(value!.replace('−', '-'))));
+    expect(magnitudes).toEqual([...magnitudes].sort((a, b) => b - a));
+  }
 });
 
 test('the counterfactual map differs from Grad-CAM for the same class', async ({ page }) => {

@@ -182,6 +182,6 @@ export async function weightedCam(
       return { ...extras, weights, map: relu ? tf.relu(sum) : sum };
     }),
   );
-  const extras = Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, scalars.has(k) ? v[0]! : Array.from(v)]));
+  const extras = Object.fromEntries(Object.entries(rest).map(([k, v]) => [k, scalars.has(k) ? v[0]! : (v as Float32Array)]));
   return { width: shape[2]!, height: shape[1]!, data: map, signed: !relu, extras };
 }

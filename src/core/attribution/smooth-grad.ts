@@ -31,7 +31,7 @@ function average(maps: AttributionMap[]): AttributionMap {
   const extras = Object.fromEntries(
     Object.entries(first.extras ?? {}).map(([key, value]) => {
       const all = maps.map((m) => m.extras![key]!);
-      return [key, typeof value === 'number' ? mean(all.map((v) => [v as number]))[0]! : Array.from(mean(all as number[][]))];
+      return [key, typeof value === 'number' ? mean(all.map((v) => [v as number]))[0]! : mean(all as Float32Array[])];
     }),
   );
   return {

@@ -54,7 +54,7 @@ export interface AttributionMap {
    */
   channels?: { count: number; data: Float32Array };
   /** Inspectable intermediates, e.g. Grad-CAM's channel weights α or Grad-CAM++'s alphas. */
-  extras?: Record<string, number[] | number>;
+  extras?: Record<string, Float32Array | number>;
 }
 
 /** Where a method comes from, for the chapter's citation. */

@@ -31,20 +31,20 @@ describe.each(NODE_BACKENDS)('class activation maps on %s', (backend) => {
     const input = { net, image, target: CLASS_0 };
     // Maps relu(x), relu(−x); class 0 weights (2, −3); logit = 2·mean relu(x) − 3·mean relu(−x) + 0.5.
     const c = await cam(input);
-    close(c.extras!.weights as number[], [2, -3], 1e-6);
+    close(c.extras!.weights as Float32Array, [2, -3], 1e-6);
     close(c.data, HAND_IMAGE.map((x) => (x > 0 ? 2 * x : 3 * x)), 1e-6);
     expect(c.signed).toBe(true);
     const g = await gradCam(input);
-    close(g.extras!.weights as number[], [2 / 16, -3 / 16], 1e-7);
+    close(g.extras!.weights as Float32Array, [2 / 16, -3 / 16], 1e-7);
     close(g.data, HAND_IMAGE.map((x) => (x > 0 ? (2 * x) / 16 : 0)), 1e-6);
     const cf = await counterfactualGradCam(input);
-    close(cf.extras!.weights as number[], [-2 / 16, 3 / 16], 1e-7);
+    close(cf.extras!.weights as Float32Array, [-2 / 16, 3 / 16], 1e-7);
     close(cf.data, HAND_IMAGE.map((x) => (x < 0 ? (-3 * x) / 16 : 0)), 1e-6);
     // Grad-CAM++: g is W/16 everywhere, Σ relu(x) = 7.5, Σ relu(−x) = 6, so α = 1 / (2 + Σ A · g) per channel.
     const pp = await gradCamPlusPlus(input);
     const alpha = [1 / (2 + 7.5 * 0.125), 1 / (2 - 6 * 0.1875)];
-    close(pp.extras!.alpha as number[], HAND_IMAGE.flatMap(() => alpha), 1e-6);
-    close(pp.extras!.weights as number[], [16 * alpha[0]! * 0.125, 0], 1e-6);
+    close(pp.extras!.alpha as Float32Array, HAND_IMAGE.flatMap(() => alpha), 1e-6);
+    close(pp.extras!.weights as Float32Array, [16 * alpha[0]! * 0.125, 0], 1e-6);
     close(pp.data, HAND_IMAGE.map((x) => 2 * alpha[0]! * relu(x)), 1e-6);
     expect(pp.extras!.score).toBeCloseTo(2 * (7.5 / 16) - 3 * (6 / 16) + 0.5, 5);
     image.dispose();
@@ -84,7 +84,7 @@ describe.each(NODE_BACKENDS)('class activation maps on %s', (backend) => {
       const [c, g] = [await cam(input), await gradCam(input)];
       // CAM's weights are the dense layer's column for the class.
       const dense = net.layerWeights('logits')[0]!.arraySync() as number[][];
-      close(c.extras!.weights as number[], dense.map((row) => row[index]!), 1e-5);
+      close(c.extras!.weights as Float32Array, dense.map((row) => row[index]!), 1e-5);
       close(g.data.map((v) => v * c.width * c.height), c.data.map(relu), 1e-5);
     }
     image.dispose();
@@ -98,7 +98,7 @@ describe.each(NODE_BACKENDS)('class activation maps on %s', (backend) => {
     const [g, cf] = [await gradCam(input), await counterfactualGradCam(input)];
     const negated = await weightedCam(input, ({ gradient }) => ({ weights: tf.mean(tf.neg(gradient), [0, 1, 2]) as tf.Tensor1D }));
     close(cf.data, negated.data, 1e-7);
-    close(cf.extras!.weights as number[], (g.extras!.weights as number[]).map((w) => -w), 1e-7);
+    close(cf.extras!.weights as Float32Array, (g.extras!.weights as Float32Array).map((w) => -w), 1e-7);
     const signedSum = await weightedCam(input, ({ gradient }) => ({ weights: tf.mean(gradient, [0, 1, 2]) as tf.Tensor1D }), { layer: 'relu1', relu: false });
     signedSum.data.forEach((v, i) => {
       expect(g.data[i]).toBeCloseTo(relu(v), 6);
@@ -127,8 +127,8 @@ describe.each(NODE_BACKENDS)('class activation maps on %s', (backend) => {
     for (const index of [0, 1]) {
       const input = { net, image, target: { kind: 'class', index } as Target, layer: 'relu1' };
       const [closed, explicit] = [await gradCamPlusPlus(input), await gradCamPlusPlusReference(input)];
-      close(explicit.extras!.alpha as number[], closed.extras!.alpha as number[], 1e-4);
-      close(explicit.extras!.weights as number[], closed.extras!.weights as number[], 1e-5);
+      close(explicit.extras!.alpha as Float32Array, closed.extras!.alpha as Float32Array, 1e-4);
+      close(explicit.extras!.weights as Float32Array, closed.extras!.weights as Float32Array, 1e-5);
       close(explicit.data, closed.data, 1e-5);
     }
     image.dispose();
@@ -156,9 +156,9 @@ describe.each(NODE_BACKENDS)('class activation maps on %s', (backend) => {
       const alpha = plusPlusAlpha(a, tf.add(tf.square(s1!), s2!), tf.add(tf.add(tf.pow(s1!, 3), tf.mul(3, tf.mul(s1!, s2!))), s3!));
       return { alpha, weights: plusPlusWeights(alpha, s1!) };
     });
-    close(explicit.extras!.weights as number[], fd.weights.dataSync(), 2e-3);
+    close(explicit.extras!.weights as Float32Array, fd.weights.dataSync(), 2e-3);
     expect(derivatives.some(([, s2]) => Math.abs(s2!) > 1e-2)).toBe(true);
-    const gap = (closed.extras!.weights as number[]).map((w, k) => Math.abs(w - (explicit.extras!.weights as number[])[k]!));
+    const gap = (closed.extras!.weights as Float32Array).map((w, k) => Math.abs(w - (explicit.extras!.weights as Float32Array)[k]!));
     expect(Math.max(...gap)).toBeGreaterThan(1e-2);
     tf.dispose([a, fd.alpha, fd.weights]);
     image.dispose();
