@@ -12,6 +12,7 @@
  * Attribute: `methods`, registry ids separated by spaces (default: saliency,
  * guided backprop, Grad-CAM; those the network cannot run are left out).
  */
+import { yieldToEventLoop } from '../src/core/tasks';
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { ATTRIBUTION_METHODS, isAttributionMethodId } from '../src/core/attribution/registry';
@@ -194,7 +195,7 @@ export class CnnSanityCheck extends LitElement {
     const counted = methods.map((m) => ({
       ...m,
       attribute: async (input: Parameters<AttributionMethod['attribute']>[0]) => {
-        await new Promise((resolve) => setTimeout(resolve, 0));
+        await yieldToEventLoop();
         signal.throwIfAborted();
         const map = await m.attribute(input);
         if (++calls % methods.length === 0 && !signal.aborted) this.progress = calls / methods.length - 1;

@@ -8,6 +8,7 @@
  * carries its parameters. With an `id`, the settings are kept in the URL.
  * No tensors are held: the figure has nothing to dispose but its run.
  */
+import { yieldToEventLoop } from '../src/core/tasks';
 import { LitElement, css, html, nothing } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import { errorMessage } from '../src/core/errors';
@@ -202,7 +203,7 @@ export class CnnTextureGrow extends LitElement {
         signal,
         onProgress: (p) => this.runs.isCurrent(signal) && show(p),
         pause: async () => {
-          await new Promise((resolve) => setTimeout(resolve, 0));
+          await yieldToEventLoop();
           await this.pauseControl.wait(signal);
           sliceStart = performance.now();
         },

@@ -24,6 +24,7 @@
  */
 import { bestComponents, fitGmm, gmmFromAssignments, type Gmm } from './gmm';
 import { GRID_DIRECTIONS, gridNeighbours, maxFlow, type GridGraph } from './max-flow';
+import { yieldToEventLoop } from '../tasks';
 
 export { maskIoU, maskPrecisionRecall } from './mask-metrics';
 
@@ -138,7 +139,7 @@ export async function segmentFromSaliency(options: SaliencySegmentationOptions):
   let fitFg = bestComponents(foreground, colours), fitBg = bestComponents(background, colours);
   const energy: number[] = [];
   while (energy.length < iterations) {
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await yieldToEventLoop();
     signal?.throwIfAborted();
     if (mask) {
       // Steps 1 and 2: the last cut's best components are this round's assignments.

@@ -10,6 +10,7 @@
  * they return is the finished texture. No tensors are involved.
  */
 import type { RasterImage } from '../image';
+import { yieldToEventLoop } from '../tasks';
 
 /** An RGB image, row-major, channels interleaved, values in [0, 1]. */
 export interface TextureImage {
@@ -164,15 +165,13 @@ export interface RunOptions {
   pause?: () => Promise<void>;
 }
 
-const nextTurn = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
-
 /**
  * Runs `grower` to the end in slices of about `sliceMs`, yielding to the event
  * loop between slices, and returns its texture. Aborting `signal` stops it at
  * the next slice with the signal's reason (an `AbortError` by default).
  */
 export async function runGrower(grower: Grower, opts: RunOptions = {}): Promise<GrowResult> {
-  const { signal, sliceMs = 12, onProgress, pause = nextTurn } = opts;
+  const { signal, sliceMs = 12, onProgress, pause = yieldToEventLoop } = opts;
   let last: GrowProgress | undefined;
   for (;;) {
     signal?.throwIfAborted();
