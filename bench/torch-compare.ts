@@ -31,7 +31,10 @@ const MODELS = [
 ] as const;
 
 /** The maps compared: ids of the core's attribution registry, each timed by the reference too. */
-export const COMPARED_METHODS = ['saliency', 'deconvnet', 'guided-backprop', 'cam', 'grad-cam', 'grad-cam-plus-plus', 'guided-grad-cam'] as const;
+export const COMPARED_METHODS = [
+  'saliency', 'deconvnet', 'guided-backprop', 'cam', 'grad-cam', 'grad-cam-counterfactual', 'grad-cam-plus-plus', 'guided-grad-cam',
+  'smooth-grad-saliency', 'smooth-grad-guided-backprop',
+] as const;
 
 /** One map on one network: PyTorch's median, the core's in Node, and how far PyTorch's map is from the core's. */
 export interface ComparedMap {
@@ -55,6 +58,12 @@ interface ReferenceRequest {
   gradCamLayer: string;
   logits: number[];
   maps: Record<string, number[]>;
+  /**
+   * SmoothGrad's settings (the core's defaults) and the noise the core drew for
+   * each sample: the reference checks its map with this noise and times its
+   * own, drawn by torch.randn as the core's is drawn by tf.randomNormal.
+   */
+  smoothGrad: { samples: number; sigma: number; noise: number[][] };
 }
 
 /** What {@link torchComparison} returns: per network, the logits' agreement and every compared map. */
@@ -103,6 +112,7 @@ export async function torchComparison({ warmup, runs }: { warmup: number; runs: 
   const { ATTRIBUTION_METHODS } = await import('../src/core/attribution/registry');
   const { explainedLayer, predictedClass } = await import('../src/core/attribution/pipeline');
   const { toModelInput } = await import('../src/core/image');
+  const { SMOOTH_GRAD_DEFAULTS, smoothGradNoise } = await import('../src/core/attribution/smooth-grad');
   const { nodeFetch, fileUrl } = await import('../tests/core/node-files');
   await tf.setBackend('wasm');
 
@@ -116,12 +126,21 @@ export async function torchComparison({ warmup, runs }: { warmup: number; runs: 
       const target = (await predictedClass(net, image)) as { kind: 'class'; index: number };
       const input = { net, image, target };
       const logits = tf.tidy(() => net.forward(image).logits);
+      const { samples, noise: level } = SMOOTH_GRAD_DEFAULTS;
+      const noise = Array.from({ length: samples }, (_, i) => {
+        const n = smoothGradNoise(image.shape, net.inputRange, SMOOTH_GRAD_DEFAULTS, i);
+        const values = Array.from(n.dataSync());
+        n.dispose();
+        return values;
+      });
       const maps: Record<string, number[]> = {};
       nodeMs[id] = {};
       for (const method of COMPARED_METHODS) {
         const attribute = ATTRIBUTION_METHODS[method].attribute;
         maps[method] = Array.from((await attribute(input)).data);
-        for (let i = 0; i < warmup; i++) await attribute(input);
+        // Untimed runs: `warmup` of them, and on for as long as the benchmark page's floor (bench.astro).
+        const warmupStart = performance.now();
+        for (let i = 0; i < warmup || performance.now() - warmupStart < 250; i++) await attribute(input);
         const times: number[] = [];
         for (let i = 0; i < runs; i++) {
           const start = performance.now();
@@ -140,6 +159,7 @@ export async function torchComparison({ warmup, runs }: { warmup: number; runs: 
         gradCamLayer: explainedLayer(input),
         logits: Array.from(await logits.data()),
         maps,
+        smoothGrad: { samples, sigma: level * (net.inputRange[1] - net.inputRange[0]), noise },
       });
       logits.dispose();
     } finally {

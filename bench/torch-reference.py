@@ -3,8 +3,9 @@
 Reads a request (JSON, path in argv[1]) written by bench/torch-compare.ts: for each of the book's
 networks, the folder of its model.json + weights.bin, one input image, the class to explain, the
 layers the core explains, and the logits and maps TensorFlow.js computed. Rebuilds each network in
-PyTorch from those two files alone (NCHW, float32, one CPU thread), checks that its logits and maps
-equal TensorFlow.js's, and times each map: median of `runs` after `warmup`. Prints JSON.
+PyTorch from those two files alone (NCHW, one CPU thread), times each map in float32: median of `runs`
+after `warmup`; and checks that a float64 rebuild of the same weights gives TensorFlow.js's logits and maps
+(see run_model for why float64). Prints JSON.
 
 The maps follow the papers, written the way PyTorch code usually writes them:
   saliency       max_c |dS_c/dI| (Simonyan et al. 2014)
@@ -12,8 +13,11 @@ The maps follow the papers, written the way PyTorch code usually writes them:
   guided         R * [x > 0] * [R > 0] (Springenberg et al. 2015)
   cam            sum_k w_k^c A^k at the layer global average pooling reads (Zhou et al. 2016)
   grad-cam       ReLU(sum_k mean(dS/dA^k) A^k) (Selvaraju et al. 2017, eqs. 1-2)
+  counterfactual Grad-CAM of the negated gradients (Selvaraju et al. 2017, sec. 3.3)
   grad-cam++     alpha = g^2 / (2 g^2 + sum(A) g^3), w = sum(alpha ReLU(g)) (Chattopadhay et al. 2018)
   guided-grad-cam  guided backprop times Grad-CAM upsampled bilinearly (Selvaraju et al. 2017)
+  smooth-grad    the mean saliency (or guided backprop) map of `samples` copies of the image plus N(0, sigma^2) noise
+                 (Smilkov et al. 2017, eq. 3); checked with the core's noise, timed with torch.randn's
 """
 import json
 import statistics
@@ -68,8 +72,9 @@ class Rule(torch.autograd.Function):
 class Network:
     """A tfjs Sequential model as a list of (layer name, function of NCHW x and the ReLU rule)."""
 
-    def __init__(self, folder):
+    def __init__(self, folder, dtype=np.float32):
         topology, weights = load_weights(folder)
+        weights = {name: w.astype(dtype) for name, w in weights.items()}
         self.weights = weights
         config = topology.get('model_config', topology)
         if config['class_name'] != 'Sequential':
@@ -155,9 +160,17 @@ def layer_gradient(net, image, index, layer):
     return a, g
 
 
-def grad_cam(net, image, index, layer):
+def grad_cam(net, image, index, layer, sign=1):
     a, g = layer_gradient(net, image, index, layer)
-    return F.relu((g.mean((2, 3), keepdim=True) * a).sum(1))[0]
+    return F.relu((sign * g.mean((2, 3), keepdim=True) * a).sum(1))[0]
+
+
+def smooth_grad(net, image, index, samples, sigma, noise=None, rule='backprop'):
+    total = torch.zeros(image.shape[2:], dtype=image.dtype)
+    for i in range(samples):
+        n = noise[i] if noise is not None else torch.randn(image.shape) * sigma
+        total += gradient_map(net, image + n, index, rule)
+    return total / samples
 
 
 def grad_cam_plus_plus(net, image, index, layer):
@@ -182,8 +195,15 @@ def guided_grad_cam(net, image, index, layer):
     return guided * up
 
 
+# Untimed runs go on after `warmup` until they have taken this long, as on the benchmark page (bench.astro).
+WARMUP_FLOOR_S = 0.25
+
+
 def median_ms(fn, warmup, runs):
+    start = time.perf_counter()
     for _ in range(warmup):
+        fn()
+    while time.perf_counter() - start < WARMUP_FLOOR_S:
         fn()
     times = []
     for _ in range(runs):
@@ -194,32 +214,53 @@ def median_ms(fn, warmup, runs):
 
 
 def relative_difference(ours, theirs):
-    theirs = np.asarray(theirs, np.float32).reshape(ours.shape)
+    theirs = np.asarray(theirs, np.float64).reshape(ours.shape)
     scale = max(float(np.abs(theirs).max()), 1e-30)
     return float(np.abs(ours - theirs).max()) / scale
 
 
 def run_model(request, warmup, runs):
-    net = Network(Path(request['modelDir']))
-    image = torch.from_numpy(np.asarray(request['input']['data'], np.float32).reshape(request['input']['shape'])).permute(0, 3, 1, 2).contiguous()
+    """
+    Times every map on the float32 network and checks it on a float64 rebuild of the same weights: where the
+    input has exact ties (two equal maxima in a pooling window, from a flat region of the image), float32
+    rounding that depends on the CPU's kernels can break the tie either way and send a gradient down another
+    path (PyTorch's float32 convolutions on AVX2 do, on fashion-vgg's test image 0); float64 keeps the tie.
+    """
+    shape = request['input']['shape']
     index, layer, cam_layer = request['classIndex'], request['gradCamLayer'], request['camLayer']
-    dense = torch.from_numpy(net.weights[f"{request['logitLayer']}/kernel"].T.copy())
+    smooth = request['smoothGrad']
+    samples, sigma = smooth['samples'], smooth['sigma']
+
+    def nchw(values, dtype):
+        return torch.from_numpy(np.asarray(values, dtype).reshape(shape)).permute(0, 3, 1, 2).contiguous()
+
+    def maps_of(net, image, noise=None):
+        dense = torch.from_numpy(net.weights[f"{request['logitLayer']}/kernel"].T.copy())
+        return {
+            'saliency': lambda: gradient_map(net, image, index, 'backprop'),
+            'deconvnet': lambda: gradient_map(net, image, index, 'deconvnet'),
+            'guided-backprop': lambda: gradient_map(net, image, index, 'guided'),
+            'cam': lambda: cam(net, image, index, cam_layer, dense),
+            'grad-cam': lambda: grad_cam(net, image, index, layer),
+            'grad-cam-counterfactual': lambda: grad_cam(net, image, index, layer, -1),
+            'grad-cam-plus-plus': lambda: grad_cam_plus_plus(net, image, index, layer),
+            'guided-grad-cam': lambda: guided_grad_cam(net, image, index, layer),
+            'smooth-grad-saliency': lambda: smooth_grad(net, image, index, samples, sigma, noise),
+            'smooth-grad-guided-backprop': lambda: smooth_grad(net, image, index, samples, sigma, noise, 'guided'),
+        }
+
+    net = Network(Path(request['modelDir']))
+    timed = maps_of(net, nchw(request['input']['data'], np.float32))
+    net64 = Network(Path(request['modelDir']), np.float64)
+    image64 = nchw(request['input']['data'], np.float64)
+    checked = maps_of(net64, image64, [nchw(n, np.float64) for n in smooth['noise']])
     with torch.no_grad():
-        logits = net.forward(image)[0][0].numpy()
-    maps = {
-        'saliency': lambda: gradient_map(net, image, index, 'backprop'),
-        'deconvnet': lambda: gradient_map(net, image, index, 'deconvnet'),
-        'guided-backprop': lambda: gradient_map(net, image, index, 'guided'),
-        'cam': lambda: cam(net, image, index, cam_layer, dense),
-        'grad-cam': lambda: grad_cam(net, image, index, layer),
-        'grad-cam-plus-plus': lambda: grad_cam_plus_plus(net, image, index, layer),
-        'guided-grad-cam': lambda: guided_grad_cam(net, image, index, layer),
-    }
+        logits = net64.forward(image64)[0][0].numpy()
     results = {}
-    for method, fn in maps.items():
+    for method, fn in timed.items():
         entry = {'medianMs': round(median_ms(fn, warmup, runs), 3)}
         if method in request['maps']:
-            entry['maxDifference'] = relative_difference(fn().detach().numpy(), request['maps'][method])
+            entry['maxDifference'] = relative_difference(checked[method]().detach().numpy(), request['maps'][method])
         results[method] = entry
     return {
         'id': request['id'],

@@ -20,6 +20,21 @@ import type { AttributionInput, AttributionMap, AttributionMethod } from './type
 /** n = 50 and σ at 10–20 % of the range are the paper's recommendations (§3.1, figs. 3–4). */
 export const SMOOTH_GRAD_DEFAULTS = { samples: 50, noise: 0.15, seed: 0 } as const;
 
+/**
+ * Sample `index`'s noise, N(0, σ²) with σ = `noise` times the width of the
+ * network's input range, drawn from sample `index`'s stream of `seed`: what
+ * SmoothGrad adds to the image for that sample.
+ */
+export function smoothGradNoise(
+  shape: number[],
+  inputRange: readonly [number, number],
+  { noise, seed }: { noise: number; seed: number },
+  index: number,
+): tf.Tensor {
+  const [lo, hi] = inputRange;
+  return tf.randomNormal(shape, 0, noise * (hi - lo), 'float32', streamSeed(seed, index));
+}
+
 /** Averages numbers and equal-length number arrays; other values keep their first occurrence. */
 function average(maps: AttributionMap[]): AttributionMap {
   const mean = (xs: ArrayLike<number>[]) => {
@@ -63,7 +78,6 @@ export function smoothGrad(
         input.options?.[key] ?? config[key] ?? SMOOTH_GRAD_DEFAULTS[key];
       const [samples, noise, seed] = [pick('samples'), pick('noise'), pick('seed')];
       if (!(samples >= 1)) throw new RangeError(`SmoothGrad needs at least one sample, not ${samples}`);
-      const [lo, hi] = input.net.inputRange;
       const maps: AttributionMap[] = [];
       // 50 maps of a few ms each would otherwise be one task that blocks the page (178 ms on scenes-cnn).
       const giveTurn = taskBudget();
@@ -71,7 +85,7 @@ export function smoothGrad(
         if (i > 0) await giveTurn();
         input.signal?.throwIfAborted();
         const image = tf.tidy(() =>
-          tf.add(input.image, tf.randomNormal(input.image.shape, 0, noise * (hi - lo), 'float32', streamSeed(seed, i))),
+          tf.add(input.image, smoothGradNoise(input.image.shape, input.net.inputRange, { noise, seed }, i)),
         );
         try {
           maps.push(await method.attribute({ ...input, image: image as typeof input.image }));
