@@ -22,7 +22,9 @@
  * Options (environment): CHROMIUM_PATH, BENCH_BACKENDS (comma list; empty
  * for none, to measure only the pages),
  * BENCH_CASES (a regular expression over case ids), BENCH_RUNS and
- * BENCH_WARMUP (timed and untimed runs per case), BENCH_CHROMIUM_ARGS (extra
+ * BENCH_WARMUP (timed and untimed runs per case; the untimed ones go on until
+ * they have taken 250 ms, on the page and in the PyTorch comparison alike),
+ * BENCH_CHROMIUM_ARGS (extra
  * flags, e.g. to use a real GPU), BENCH_TORCH=0 (skip the PyTorch
  * comparison), BENCH_PYTHON (the interpreter that has torch),
  * BENCH_PAGE_WEIGHT=0 (skip the chapters' page weight), BENCH_PORT (the preview

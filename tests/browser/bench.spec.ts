@@ -2,7 +2,7 @@ import { expect, test } from './fixtures';
 
 interface BenchResult {
   backend: string;
-  cases: { id: string; medianMs: number; timesMs: number[]; longestTaskMs: number | null; tasksOver50Ms: number; tasksOver100Ms: number }[];
+  cases: { id: string; medianMs: number; timesMs: number[]; warmupRuns: number; longestTaskMs: number | null; tasksOver50Ms: number; tasksOver100Ms: number }[];
 }
 
 test('the benchmark page starts, times a technique case on WASM and CPU, and records its long tasks', async ({ page, problems }) => {
@@ -23,6 +23,7 @@ test('the benchmark page starts, times a technique case on WASM and CPU, and rec
     expect(result.cases.map((c) => c.id)).toEqual(['relu-tables', 'scenes-cnn/grad-cam']);
     for (const c of result.cases) {
       expect(c.timesMs).toHaveLength(2);
+      expect(c.warmupRuns).toBeGreaterThanOrEqual(1);
       expect(c.medianMs).toBeGreaterThan(0);
       // The browser reports tasks over 50 ms only: a longest task is over 50 ms or absent.
       expect(c.tasksOver100Ms).toBeLessThanOrEqual(c.tasksOver50Ms);
