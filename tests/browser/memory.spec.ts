@@ -39,8 +39,9 @@ for (const path of CHAPTERS) {
       await picker.getByRole('button', { name: 'Load this model' }).click();
     }
     const status = page.locator('header cnn-backend-status');
+    // Remove them all as soon as the first network is in memory: the other figures are then still loading
+    // theirs or computing their first results, and each must free what it holds or is about to receive.
     await expect.poll(() => tensors(page), { timeout: 45_000, message: 'a network is loaded' }).toBeGreaterThan(0);
-    await page.waitForTimeout(1500);
     await page.evaluate((selector) => document.querySelectorAll(selector).forEach((e) => e.remove()), REMOVED);
     await expect(status).toHaveAttribute('data-tensors', '0', { timeout: 30_000 });
     expect(problems.list).toEqual([]);
