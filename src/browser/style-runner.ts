@@ -5,7 +5,9 @@
  * work is on the GPU, and a worker would need a second context) or when no worker can start (a browser
  * without module workers, an embedding page's policy, a worker that fails to load). A figure holds one
  * runner, pauses and resumes it between steps, cancels a job through its signal and disposes it when
- * it leaves the page (the worker ends, and with it every tensor it held).
+ * it leaves the page (the worker ends, and with it every tensor it held). A worker that fails mid-job
+ * (an uncaught error) or goes silent (ended by the browser, out of memory, without an error event)
+ * fails that job with a message; the next job starts a fresh worker.
  */
 import type { BackendInfo } from '../core/backend';
 import { PauseControl } from '../core/optvis/render';
@@ -42,6 +44,13 @@ interface Pending {
 /** Milliseconds a worker may take to load TensorFlow.js and start its backend before the page gives up on it. */
 const WORKER_START_MS = 30_000;
 
+/**
+ * Milliseconds a running, unpaused job may go without a message from the worker before the page takes the
+ * worker for dead. A job reports every step (a few hundred milliseconds at 128 pixels here); its first one
+ * comes after the network has loaded in the worker, a few seconds.
+ */
+export const WORKER_SILENCE_MS = 60_000;
+
 /** Runs style jobs in a worker where it can, else on the page's thread; see the module comment. */
 export class StyleRunner {
   private worker: Worker | null = null;
@@ -52,6 +61,11 @@ export class StyleRunner {
   private readonly nets = new StyleNets();
   /** The leftover tensors the worker reported after the last job (0 when every tensor was released). */
   lastLeaked = 0;
+  /** How long a running job may go without word from the worker ({@link WORKER_SILENCE_MS}). */
+  silenceMs = WORKER_SILENCE_MS;
+  private heardAt = 0;
+  private paused = false;
+  private watchdog: ReturnType<typeof setInterval> | null = null;
 
   /** Where this runner's jobs run; starts the engine and the worker on the first call. */
   where(): Promise<RunnerPlace> {
@@ -79,11 +93,7 @@ export class StyleRunner {
       const fail = (message: string) => {
         clearTimeout(timer);
         reject(new Error(message));
-        // A worker that fails after it started takes its job with it; the next job decides afresh.
-        worker.terminate();
-        if (this.worker === worker) [this.worker, this.place] = [null, null];
-        this.pending?.reject(new Error(`The background worker stopped: ${message}`));
-        this.pending = null;
+        this.workerStopped(worker, message);
       };
       worker.onerror = (e) => {
         e.preventDefault();
@@ -91,6 +101,7 @@ export class StyleRunner {
       };
       worker.onmessage = (e: MessageEvent<FromStyleWorker>) => {
         const message = e.data;
+        this.heardAt = performance.now();
         if (message.type === 'ready') {
           clearTimeout(timer);
           resolve(message.backend);
@@ -99,6 +110,31 @@ export class StyleRunner {
       };
       this.send({ type: 'init', backend: page.name, wasmPaths: assetUrl('wasm/') });
     });
+  }
+
+  /** A worker that failed or went silent takes its job with it; the next job decides afresh where to run. */
+  private workerStopped(worker: Worker, message: string): void {
+    worker.terminate();
+    if (this.worker === worker) [this.worker, this.place] = [null, null];
+    this.stopWatching();
+    this.pending?.reject(new Error(`The background worker stopped: ${message}`));
+    this.pending = null;
+  }
+
+  /** Checks, while a job runs in the worker and is not paused, that the worker still answers. */
+  private watch(worker: Worker): void {
+    this.stopWatching();
+    this.heardAt = performance.now();
+    this.watchdog = setInterval(() => {
+      if (this.paused || this.worker !== worker) return;
+      const silent = performance.now() - this.heardAt;
+      if (silent > this.silenceMs) this.workerStopped(worker, `it sent nothing for ${Math.round(silent / 1000)} s`);
+    }, Math.min(1000, this.silenceMs / 4));
+  }
+
+  private stopWatching(): void {
+    if (this.watchdog !== null) clearInterval(this.watchdog);
+    this.watchdog = null;
   }
 
   private send(message: ToStyleWorker): void {
@@ -113,10 +149,12 @@ export class StyleRunner {
     else if (message.type === 'held') pending.hooks.onHeld?.();
     else if (message.type === 'done') {
       this.pending = null;
+      this.stopWatching();
       this.lastLeaked = message.leaked;
       pending.resolve(message.result);
     } else if (message.type === 'error') {
       this.pending = null;
+      this.stopWatching();
       pending.reject(new Error(message.message));
     }
   }
@@ -124,6 +162,7 @@ export class StyleRunner {
   /** Runs `job` on network `network` where {@link where} says; resolves when it ends, also on cancel. */
   async run(job: StyleJob, network: StyleNetworkId, hooks: RunnerHooks): Promise<JobResult> {
     const place = await this.where();
+    this.paused = false;
     this.pauseControl.resume();
     if (!place.worker || !this.worker) return this.runHere(job, network, hooks);
     const id = this.nextId++;
@@ -131,6 +170,7 @@ export class StyleRunner {
     const result = new Promise<JobResult>((resolve, reject) => (this.pending = { id, hooks, resolve, reject }));
     hooks.signal.addEventListener('abort', () => this.send({ type: 'cancel', id }), { once: true });
     this.send({ type: 'start', id, job, network, baseUrl: assetBase() });
+    this.watch(this.worker);
     return result;
   }
 
@@ -146,17 +186,21 @@ export class StyleRunner {
   }
 
   pause(): void {
+    this.paused = true;
     if (this.worker) this.send({ type: 'pause' });
     this.pauseControl.pause();
   }
 
   resume(): void {
+    // The silence is counted afresh from here: a paused job sends nothing.
+    [this.paused, this.heardAt] = [false, performance.now()];
     if (this.worker) this.send({ type: 'resume' });
     this.pauseControl.resume();
   }
 
   /** Ends the worker (and every tensor it holds) and releases the networks loaded on the page. */
   dispose(): void {
+    this.stopWatching();
     this.worker?.terminate();
     this.worker = null;
     this.place = null;

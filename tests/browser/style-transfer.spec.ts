@@ -231,3 +231,44 @@ test('without workers the style figures run on the page, as before, and say so',
   await expect(transfer.getByTestId('place')).toContainText("Runs on the page's thread");
   expectNoProblems(problems);
 });
+
+test('Gram synthesis: a worker that fails or falls silent mid-run ends that run with a message, and the next run starts a fresh worker', async ({ page, problems }) => {
+  const figure = await openFigure(page, 'cnn-gram-texture#gram', { gram: { steps: 2000, size: 32 } });
+  await expect(figure.getByTestId('place')).toContainText('Runs in a background worker');
+  type Runner = { worker: Worker | null; silenceMs: number };
+  const running = async () => {
+    await figure.getByRole('button', { name: 'Run' }).click();
+    // The phase and the step count change in one render, so the count read next is the new run's.
+    await expect(figure.locator('.panel[data-steps]')).toHaveAttribute('data-phase', 'running');
+    await expect.poll(() => steps(figure), { timeout: 60_000 }).toBeGreaterThan(2);
+  };
+  const stopped = async (reason: RegExp) => {
+    await expect(figure.getByRole('alert')).toContainText(reason, { timeout: 30_000 });
+    await expect(figure.locator('.panel[data-steps]')).toHaveAttribute('data-phase', 'idle');
+    await expect(figure.getByRole('button', { name: 'Run' })).toBeEnabled();
+  };
+
+  // An uncaught error in the worker, as the browser reports one.
+  await running();
+  await figure.evaluate((f) => {
+    const { worker } = (f as unknown as { runner: Runner }).runner;
+    worker!.dispatchEvent(new ErrorEvent('error', { message: 'a simulated crash', cancelable: true }));
+  });
+  await stopped(/The background worker stopped: a simulated crash/);
+
+  // The next run starts a fresh worker and runs on.
+  await running();
+
+  // A worker ended without an error event (as the browser ends one out of memory) sends nothing more.
+  await figure.evaluate((f) => {
+    const runner = (f as unknown as { runner: Runner }).runner;
+    runner.silenceMs = 300;
+    runner.worker?.terminate();
+  });
+  await stopped(/The background worker stopped: it sent nothing for \d+ s/);
+  await figure.evaluate((f) => void ((f as unknown as { runner: Runner }).runner.silenceMs = 60_000));
+  await running();
+  await figure.getByRole('button', { name: 'Cancel' }).click();
+  await expect(figure.locator('.panel[data-steps]')).toHaveAttribute('data-phase', 'cancelled');
+  expectNoProblems(problems);
+});
