@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { tf } from '../../../src/core/tf';
-import { SMOOTH_GRAD_DEFAULTS, smoothGrad } from '../../../src/core/attribution/smooth-grad';
+import { SMOOTH_GRAD_DEFAULTS, smoothGrad, smoothGradNoise } from '../../../src/core/attribution/smooth-grad';
 import { saliency, saliencyMethod } from '../../../src/core/attribution/saliency';
 import { gradCamMethod } from '../../../src/core/attribution/grad-cam';
 import { guidedBackpropMethod } from '../../../src/core/attribution/guided-backprop';
@@ -140,6 +140,34 @@ describe.each(NODE_BACKENDS)('SmoothGrad against properties of its definition, o
     mean.forEach((v, i) => expect(v).toBeCloseTo(meanOf(seen.map((s) => s[i]!)), 5));
     expect(rms(mean) / (0.4 / Math.sqrt(16))).toBeGreaterThan(0.93);
     expect(rms(mean) / (0.4 / Math.sqrt(16))).toBeLessThan(1.07);
+  });
+
+  it("adds each sample's own noise, σ times the input range, the same for the same seed and sample", async () => {
+    const net = twoConvNet();
+    const image = randomImage(net);
+    const [lo, hi] = net.inputRange;
+    const shape = [1, 64, 64, 3];
+    const settings = { noise: 0.2, seed: 5 };
+    const draw = (s: typeof settings, i: number) => expectNoLeak(() => tf.tidy(() => Array.from(smoothGradNoise(shape, net.inputRange, s, i).dataSync())));
+    const [a, again, next, otherSeed] = [await draw(settings, 3), await draw(settings, 3), await draw(settings, 4), await draw({ ...settings, seed: 6 }, 3)];
+    expect(again).toEqual(a);
+    expect(next).not.toEqual(a);
+    expect(otherSeed).not.toEqual(a);
+    // 12,288 draws of N(0, σ²), σ = 0.2 (hi − lo): the sample mean within 4 standard errors of 0, the deviation within 3%.
+    const sigma = 0.2 * (hi - lo);
+    const mean = a.reduce((s, v) => s + v, 0) / a.length;
+    const sd = Math.sqrt(a.reduce((s, v) => s + (v - mean) ** 2, 0) / (a.length - 1));
+    expect(Math.abs(mean)).toBeLessThan((4 * sigma) / Math.sqrt(a.length));
+    expect(sd / sigma).toBeGreaterThan(0.97);
+    expect(sd / sigma).toBeLessThan(1.03);
+    // What the wrapper adds for sample i is this noise: one sample of SmoothGrad is the map of image + noise 0.
+    const one = await smoothGrad(saliencyMethod, { samples: 1, ...settings }).attribute({ net, image, target: TARGET });
+    const noisy = tf.tidy(() => tf.add(image, smoothGradNoise(image.shape, net.inputRange, settings, 0))) as typeof image;
+    const direct = await saliency({ net, image: noisy, target: TARGET });
+    expect(Array.from(one.data)).toEqual(Array.from(direct.data));
+    noisy.dispose();
+    image.dispose();
+    net.dispose();
   });
 
   it('is the plain gradient on a linear network, where every noisy gradient is the same', async () => {
