@@ -46,8 +46,10 @@ const WORKER_START_MS = 30_000;
 
 /**
  * Milliseconds a running, unpaused job may go without a message from the worker before the page takes the
- * worker for dead. A job reports every step (a few hundred milliseconds at 128 pixels here); its first one
- * comes after the network has loaded in the worker, a few seconds.
+ * worker for dead. A job reports every step (a few hundred milliseconds at 128 pixels here), and the worker
+ * says it is alive every few seconds besides (ALIVE_EVERY_MS in style-worker.ts), also while a network
+ * loads over a slow connection; only a worker that has ended, or a step that holds it for a minute, is silent
+ * this long.
  */
 export const WORKER_SILENCE_MS = 60_000;
 

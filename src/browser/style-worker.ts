@@ -28,7 +28,14 @@ export type FromStyleWorker =
   | { type: 'step'; id: number; step: JobStep }
   | { type: 'held'; id: number }
   | { type: 'done'; id: number; result: JobResult; leaked: number }
-  | { type: 'error'; id?: number; message: string };
+  | { type: 'error'; id?: number; message: string }
+  | { type: 'alive' };
+
+/**
+ * Milliseconds between the worker's 'alive' messages: they tell the page that a job still loading its
+ * network over a slow connection, or between two long steps, has a live worker behind it.
+ */
+export const ALIVE_EVERY_MS = 5_000;
 
 const scope = self as unknown as DedicatedWorkerGlobalScope;
 const post = (message: FromStyleWorker) => scope.postMessage(message);
@@ -38,6 +45,7 @@ let current: { id: number; controller: AbortController } | null = null;
 /** Jobs run one after another: a cancelled job finishes its step and releases its tensors before the next begins. */
 let queue: Promise<void> = Promise.resolve();
 const pause = new PauseControl(() => current && post({ type: 'held', id: current.id }));
+setInterval(() => post({ type: 'alive' }), ALIVE_EVERY_MS);
 
 async function run({ id, job, network, baseUrl }: Extract<ToStyleWorker, { type: 'start' }>, controller: AbortController): Promise<void> {
   try {
