@@ -90,14 +90,17 @@ const FASHION_HIDDEN = [256, 256];
  */
 const SCENES_DECODER = { grid: [8, 8, 64], filters: [48, 24] } as const;
 const SCENES_ENCODER_FILTERS = [16, 32, 64];
-/** Training scenes (seeds 0..n−1, scenes-cnn's first ones) and passes over them: 40,000 scenes at the 20–40 images/s of the run, 25 minutes. */
-const SCENES_TRAIN = 20_000;
-const SCENES_EPOCHS = 2;
+/**
+ * Training scenes (seeds 0..n−1: scenes-cnn's 30,000 training seeds and 10,000 more of the same generator)
+ * and passes over them: 240,000 presentations at the 100–125 images/s of the run, 34 minutes.
+ */
+const SCENES_TRAIN = 40_000;
+const SCENES_EPOCHS = 6;
 
 /**
  * The recipes. fashion-vae: 4 epochs of 60,000 images take about 20 minutes at the 200 images/s measured
  * on one WASM core of the shared machine (content/models/fashion-vae.md). scenes-vae: epochs sized from a
- * pilot's images/s to fit about 40 minutes (content/models/scenes-vae.md).
+ * pilot's images/s to fit about 35 minutes (content/models/scenes-vae.md).
  */
 export const GENERATOR_RECIPES: Record<GeneratorId, GeneratorRecipe> = {
   'fashion-vae': {
