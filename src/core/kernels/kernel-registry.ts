@@ -5,9 +5,11 @@
  * kernel that is wrong or slow (wasm-backprop.ts, webgl-max-pool-grad.ts). A
  * replacement must win whatever registers the backend later: a second copy of
  * a backend (its Node build beside the ESM one, a second bundle on an
- * embedding page) registers its stock kernels again when it loads.
+ * embedding page) registers its stock kernels again when it loads, and those
+ * of its kernels that are not replaced need setting up on the backend that is
+ * already running.
  */
-import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
+import { engine, getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs-core';
 import type { KernelConfig } from '@tensorflow/tfjs-core';
 
 /** The key tfjs-core's kernel registry files a kernel under (its `makeKey`). */
@@ -25,33 +27,50 @@ function kernelRegistry(): Map<string, KernelConfig> | undefined {
   return registry instanceof Map ? (registry as Map<string, KernelConfig>) : undefined;
 }
 
+/** The book's replacements, by registry key: a later write of one of these keys stores ours instead. */
+const kept = new Map<string, KernelConfig>();
+/** The registry whose `set` this module has wrapped. */
+let guarded: Map<string, KernelConfig> | null = null;
+
 /**
- * Makes the registry keep each of `kept` against any later registration of
- * another function under its name.
- *
- * Re-registering ours when the engine starts or before each map would leave a
- * window (anything loaded after that check) and need a call at every entry
- * point; hooking one copy's `registerKernel` would miss the others. The one
- * place every copy writes to is the shared registry `Map`, so its `set` is
- * wrapped there: a write of a kept kernel's key stores ours instead. The
- * wrapper calls whatever `set` it found, so wrappers chain, and the first one
- * installed for a key wins.
+ * A kernel registered after its backend has started (a second copy of the backend loading its kernels into
+ * a running engine) gets the setup the engine gave every kernel when the backend started: without it, a
+ * stock WASM kernel has no compiled function to call ("wasmFunc is not a function"). The engine sets up
+ * every kernel again when a backend is set, which a page that loads its own copy may never do.
  */
-function keepInRegistry(registry: Map<string, KernelConfig>, kept: readonly KernelConfig[]): void {
-  const ours = new Map(kept.map((c) => [registryKey(c.kernelName, c.backendName), c]));
+function setUpOnStartedBackend(config: KernelConfig): void {
+  if (!config.setupFunc) return;
+  const backend = engine().registry[config.backendName];
+  if (backend !== undefined) config.setupFunc(backend);
+}
+
+/**
+ * Wraps the shared registry's `set`, once, so that it keeps the book's replacements (the entries of
+ * `kept`) against any later registration of another function under their names, and sets up a kernel
+ * registered on a backend that has already started.
+ *
+ * Re-registering ours when the engine starts or before each map would leave a window (anything loaded
+ * after that check) and need a call at every entry point; hooking one copy's `registerKernel` would miss
+ * the others. The one place every copy writes to is the shared registry `Map`. The wrapper calls whatever
+ * `set` it found, so it chains with any other.
+ */
+function guardRegistry(registry: Map<string, KernelConfig>): void {
+  if (guarded === registry) return;
+  guarded = registry;
   const set = registry.set;
   registry.set = function keepReplacements(this: Map<string, KernelConfig>, key: string, config: KernelConfig) {
-    const kept = ours.get(key);
-    return set.call(this, key, kept !== undefined && config.kernelFunc !== kept.kernelFunc ? kept : config);
+    const ours = kept.get(key);
+    const stored = ours !== undefined && config.kernelFunc !== ours.kernelFunc ? ours : config;
+    const before = this.get(key);
+    set.call(this, key, stored);
+    if (stored !== before) setUpOnStartedBackend(stored);
+    return this;
   };
 }
 
-/** Registry keys whose replacement is already kept by this module. */
-const guarded = new Set<string>();
-
 /**
  * Registers each of `configs` on its backend. A kernel named in `replaced`
- * replaces the stock one for good (see `keepInRegistry`); any other is added
+ * replaces the stock one for good (see `guardRegistry`); any other is added
  * only where the backend lacks it, so a registration of it by anyone else (a
  * later tfjs with native ones) is left alone. Idempotent.
  */
@@ -65,10 +84,7 @@ export function replaceKernels(configs: readonly KernelConfig[], replaced: Reado
     }
     registerKernel(config);
   }
+  for (const c of configs) if (replaced.has(c.kernelName)) kept.set(registryKey(c.kernelName, c.backendName), c);
   const registry = kernelRegistry();
-  const unguarded = configs.filter((c) => replaced.has(c.kernelName) && !guarded.has(registryKey(c.kernelName, c.backendName)));
-  if (registry !== undefined && unguarded.length > 0) {
-    keepInRegistry(registry, unguarded);
-    for (const c of unguarded) guarded.add(registryKey(c.kernelName, c.backendName));
-  }
+  if (registry !== undefined) guardRegistry(registry);
 }
