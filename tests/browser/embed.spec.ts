@@ -68,11 +68,20 @@ function listen(server: Server, host: string): Promise<string> {
   return new Promise((resolve) => server.listen(0, host, () => resolve(`http://${host}:${(server.address() as AddressInfo).port}`)));
 }
 
+/**
+ * A course site's own copy of TensorFlow.js, core and WASM backend, as its UMD scripts: served beside the
+ * bundle under /second-copy/ for the test of a page that loads both.
+ */
+const SECOND_COPY: Record<string, string> = {
+  '/second-copy/tf-core.min.js': 'node_modules/@tensorflow/tfjs-core/dist/tf-core.min.js',
+  '/second-copy/tf-backend-wasm.min.js': 'node_modules/@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.min.js',
+};
+
 /** A static host for dist-embed/ (or only its module) that lets any origin fetch and embed its files. */
 function assetServer(onlyModule = false): Server {
   return createServer((req, res) => {
     const path = normalize(decodeURIComponent(new URL(req.url ?? '/', 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '');
-    const file = join(BUNDLE_DIR, path);
+    const file = SECOND_COPY[path] ?? join(BUNDLE_DIR, path);
     if (!existsSync(file) || !statSync(file).isFile() || (onlyModule && path !== '/cnn-elements.js')) {
       res.writeHead(404).end();
       return;
@@ -100,7 +109,7 @@ function pageServer(page: () => string, isolated: boolean): Server {
 let assetOrigin = '';
 let moduleOrigin = '';
 const servers: Server[] = [];
-const pages: Record<'plain' | 'isolated' | 'elsewhere' | 'style', string> = { plain: '', isolated: '', elsewhere: '', style: '' };
+const pages: Record<'plain' | 'isolated' | 'elsewhere' | 'style' | 'deconvnet', string> = { plain: '', isolated: '', elsewhere: '', style: '', deconvnet: '' };
 
 test.beforeAll(async () => {
   expect(existsSync(join(BUNDLE_DIR, 'cnn-elements.js')), 'no embed bundle: run `npm run build:embed`').toBe(true);
@@ -110,13 +119,15 @@ test.beforeAll(async () => {
   const isolated = pageServer(() => coursePage(assetOrigin), true);
   const elsewhere = pageServer(() => coursePage(moduleOrigin, assetOrigin), false);
   const style = pageServer(() => coursePage(assetOrigin, undefined, '<cnn-gram-texture></cnn-gram-texture>'), true);
-  servers.push(assets, moduleOnly, plain, isolated, elsewhere, style);
+  const deconvnet = pageServer(() => coursePage(assetOrigin, undefined, '<cnn-attribution method="deconvnet"></cnn-attribution>'), false);
+  servers.push(assets, moduleOnly, plain, isolated, elsewhere, style, deconvnet);
   assetOrigin = await listen(assets, '127.0.0.1');
   moduleOrigin = await listen(moduleOnly, '127.0.0.1');
   pages.plain = await listen(plain, 'localhost');
   pages.isolated = await listen(isolated, 'localhost');
   pages.elsewhere = await listen(elsewhere, 'localhost');
   pages.style = await listen(style, 'localhost');
+  pages.deconvnet = await listen(deconvnet, 'localhost');
 });
 
 test.afterAll(async () => {
@@ -199,6 +210,32 @@ test('an embedded Gram figure runs on the page: the bundle\'s worker script is o
   await expect.poll(async () => Number(await figure.locator('.panel').getAttribute('data-steps')), { timeout: 60_000 }).toBeGreaterThan(3);
   await figure.getByRole('button', { name: 'Cancel' }).click();
   await expect(figure.locator('.panel')).toHaveAttribute('data-phase', 'cancelled', { timeout: 30_000 });
+  await expect(page.locator('cnn-backend-status')).toHaveAttribute('data-backend', 'wasm');
+  expect(problems.list).toEqual([]);
+});
+
+test("a course page that loads its own TensorFlow.js after the figures started keeps them working, and the book's kernels", async ({ page, problems }) => {
+  const warnings: string[] = [];
+  page.on('console', (m) => m.type() === 'warning' && warnings.push(m.text()));
+  await page.goto(`${pages.deconvnet}/?backend=wasm`);
+  await expect(page.locator('cnn-backend-status')).toHaveAttribute('data-backend', 'wasm', { timeout: 30_000 });
+  const before = await gradCamMap(page, 'cnn-attribution');
+  // The course's own copy: its core joins the running engine and its WASM backend registers every stock
+  // kernel again, the max-pool gradient that the deconvnet map needs among them; nothing sets the backend again.
+  for (const path of Object.keys(SECOND_COPY)) await page.addScriptTag({ url: `${assetOrigin}${path}` });
+  expect(await page.evaluate(() => typeof (window as unknown as { tf?: { getKernel?: unknown } }).tf?.getKernel)).toBe('function');
+  expect(warnings.some((w) => /kernel 'MaxPoolGrad' for backend 'wasm' is already registered/.test(w)), 'the copy registered its kernels').toBe(true);
+  // A new figure computes the same map on the same engine.
+  await page.evaluate(() => {
+    document.querySelector('cnn-attribution')!.remove();
+    const figure = document.createElement('cnn-attribution');
+    figure.setAttribute('method', 'deconvnet');
+    document.querySelector('main')!.append(figure);
+  });
+  const after = await gradCamMap(page, 'cnn-attribution');
+  expect(after).toHaveLength(before.length);
+  const scale = Math.max(...before.map(Math.abs));
+  expect(Math.max(...after.map((v, i) => Math.abs(v - before[i]!))) / scale).toBeLessThan(1e-5);
   await expect(page.locator('cnn-backend-status')).toHaveAttribute('data-backend', 'wasm');
   expect(problems.list).toEqual([]);
 });
