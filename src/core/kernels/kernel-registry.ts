@@ -84,7 +84,11 @@ export function replaceKernels(configs: readonly KernelConfig[], replaced: Reado
     }
     registerKernel(config);
   }
-  for (const c of configs) if (replaced.has(c.kernelName)) kept.set(registryKey(c.kernelName, c.backendName), c);
+  // The first replacement kept for a key stays kept, as the registry then holds it.
+  for (const c of configs) {
+    const key = registryKey(c.kernelName, c.backendName);
+    if (replaced.has(c.kernelName) && !kept.has(key)) kept.set(key, c);
+  }
   const registry = kernelRegistry();
   if (registry !== undefined) guardRegistry(registry);
 }
