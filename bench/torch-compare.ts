@@ -113,6 +113,7 @@ export async function torchComparison({ warmup, runs }: { warmup: number; runs: 
   const { explainedLayer, predictedClass } = await import('../src/core/attribution/pipeline');
   const { toModelInput } = await import('../src/core/image');
   const { SMOOTH_GRAD_DEFAULTS, smoothGradNoise } = await import('../src/core/attribution/smooth-grad');
+  const { WARMUP_FLOOR_MS, warmUp } = await import('../src/core/stats');
   const { nodeFetch, fileUrl } = await import('../tests/core/node-files');
   await tf.setBackend('wasm');
 
@@ -127,20 +128,14 @@ export async function torchComparison({ warmup, runs }: { warmup: number; runs: 
       const input = { net, image, target };
       const logits = tf.tidy(() => net.forward(image).logits);
       const { samples, noise: level } = SMOOTH_GRAD_DEFAULTS;
-      const noise = Array.from({ length: samples }, (_, i) => {
-        const n = smoothGradNoise(image.shape, net.inputRange, SMOOTH_GRAD_DEFAULTS, i);
-        const values = Array.from(n.dataSync());
-        n.dispose();
-        return values;
-      });
+      const noise = Array.from({ length: samples }, (_, i) =>
+        tf.tidy(() => Array.from(smoothGradNoise(image.shape, net.inputRange, SMOOTH_GRAD_DEFAULTS, i).dataSync())));
       const maps: Record<string, number[]> = {};
       nodeMs[id] = {};
       for (const method of COMPARED_METHODS) {
         const attribute = ATTRIBUTION_METHODS[method].attribute;
         maps[method] = Array.from((await attribute(input)).data);
-        // Untimed runs: `warmup` of them, and on for as long as the benchmark page's floor (bench.astro).
-        const warmupStart = performance.now();
-        for (let i = 0; i < warmup || performance.now() - warmupStart < 250; i++) await attribute(input);
+        await warmUp(() => attribute(input), { runs: warmup, ms: WARMUP_FLOOR_MS });
         const times: number[] = [];
         for (let i = 0; i < runs; i++) {
           const start = performance.now();
@@ -171,7 +166,7 @@ export async function torchComparison({ warmup, runs }: { warmup: number; runs: 
   const folder = mkdtempSync(join(tmpdir(), 'torch-bench-'));
   try {
     const requestFile = join(folder, 'request.json');
-    writeFileSync(requestFile, JSON.stringify({ warmup, runs, models: requests }));
+    writeFileSync(requestFile, JSON.stringify({ warmup, warmupFloorMs: WARMUP_FLOOR_MS, runs, models: requests }));
     // One thread for every pool PyTorch may use: its own, OpenMP's and OpenBLAS's.
     const env = { ...process.env, OMP_NUM_THREADS: '1', OPENBLAS_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
     const run = spawnSync(python, [SCRIPT, requestFile], { encoding: 'utf8', maxBuffer: 64 * 2 ** 20, env });

@@ -195,15 +195,12 @@ def guided_grad_cam(net, image, index, layer):
     return guided * up
 
 
-# Untimed runs go on after `warmup` until they have taken this long, as on the benchmark page (bench.astro).
-WARMUP_FLOOR_S = 0.25
-
-
-def median_ms(fn, warmup, runs):
+def median_ms(fn, warmup, floor_ms, runs):
+    """The median of `runs` timed calls, after `warmup` untimed ones that go on until they have taken `floor_ms`."""
     start = time.perf_counter()
     for _ in range(warmup):
         fn()
-    while time.perf_counter() - start < WARMUP_FLOOR_S:
+    while (time.perf_counter() - start) * 1000 < floor_ms:
         fn()
     times = []
     for _ in range(runs):
@@ -219,7 +216,7 @@ def relative_difference(ours, theirs):
     return float(np.abs(ours - theirs).max()) / scale
 
 
-def run_model(request, warmup, runs):
+def run_model(request, warmup, floor_ms, runs):
     """
     Times every map on the float32 network and checks it on a float64 rebuild of the same weights: where the
     input has exact ties (two equal maxima in a pooling window, from a flat region of the image), float32
@@ -258,7 +255,7 @@ def run_model(request, warmup, runs):
         logits = net64.forward(image64)[0][0].numpy()
     results = {}
     for method, fn in timed.items():
-        entry = {'medianMs': round(median_ms(fn, warmup, runs), 3)}
+        entry = {'medianMs': round(median_ms(fn, warmup, floor_ms, runs), 3)}
         if method in request['maps']:
             entry['maxDifference'] = relative_difference(checked[method]().detach().numpy(), request['maps'][method])
         results[method] = entry
@@ -284,7 +281,7 @@ def main():
         'threads': torch.get_num_threads(),
         'warmup': request['warmup'],
         'runs': request['runs'],
-        'models': [run_model(m, request['warmup'], request['runs']) for m in request['models']],
+        'models': [run_model(m, request['warmup'], request['warmupFloorMs'], request['runs']) for m in request['models']],
     }
     print(json.dumps(out))
 

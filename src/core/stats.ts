@@ -31,3 +31,27 @@ export async function timeRuns(
   }
   return times;
 }
+
+/**
+ * The benchmark's warm-up floor: untimed runs of a case go on until they have taken this long. A map of
+ * 1-3 ms is still on TensorFlow.js's not yet optimised JavaScript after 5 runs (the first case of a
+ * benchmark, scenes-cnn's saliency, measured 2.2-2.5 ms a map after 5 warm-up runs and 1.7 ms after 30).
+ */
+export const WARMUP_FLOOR_MS = 250;
+
+/**
+ * Runs `work` untimed `runs` times, and on until the runs have taken `ms` milliseconds; returns how many
+ * ran. `before` is awaited ahead of each run, as in {@link timeRuns}; `now` is injectable.
+ */
+export async function warmUp(
+  work: () => Promise<unknown>,
+  { runs, ms, before, now = () => performance.now() }: { runs: number; ms: number; before?: () => Promise<void>; now?: () => number },
+): Promise<number> {
+  const start = now();
+  let count = 0;
+  for (; count < runs || now() - start < ms; count++) {
+    await before?.();
+    await work();
+  }
+  return count;
+}

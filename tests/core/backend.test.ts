@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { automaticCandidates, isBackendName, isSoftwareRenderer, startEngine, timeProbe } from '../../src/core/backend';
 import { createProbeNet } from '../../src/core/probe-net';
-import { median, timeRuns } from '../../src/core/stats';
+import { median, timeRuns, warmUp } from '../../src/core/stats';
 import { tf } from '../../src/core/tf';
 import { expectNoLeak } from './backends';
 
@@ -92,5 +92,17 @@ describe('probe and timing', () => {
     const times = await timeRuns(async () => void (order.push('run'), (t += 7)), { warmup: 1, runs: 2, before, now: () => t });
     expect(order).toEqual(['before', 'run', 'before', 'run', 'before', 'run']);
     expect(times).toEqual([7, 7]);
+  });
+
+  it('warmUp runs at least the runs asked, and on until they have taken the time asked', async () => {
+    let t = 0;
+    let calls = 0;
+    const work = async () => void (calls++, (t += 10));
+    expect(await warmUp(work, { runs: 2, ms: 55, now: () => t })).toBe(6);
+    expect(calls).toBe(6);
+    expect(await warmUp(work, { runs: 3, ms: 5, now: () => t })).toBe(3);
+    const order: string[] = [];
+    await warmUp(async () => void order.push('run'), { runs: 2, ms: 0, before: async () => void order.push('before'), now: () => 0 });
+    expect(order).toEqual(['before', 'run', 'before', 'run']);
   });
 });
