@@ -66,7 +66,6 @@ export class StyleRunner {
   /** How long a running job may go without word from the worker ({@link WORKER_SILENCE_MS}). */
   silenceMs = WORKER_SILENCE_MS;
   private heardAt = 0;
-  private paused = false;
   private watchdog: ReturnType<typeof setInterval> | null = null;
 
   /** Where this runner's jobs run; starts the engine and the worker on the first call. */
@@ -128,7 +127,7 @@ export class StyleRunner {
     this.stopWatching();
     this.heardAt = performance.now();
     this.watchdog = setInterval(() => {
-      if (this.paused || this.worker !== worker) return;
+      if (this.pauseControl.paused || this.worker !== worker) return;
       const silent = performance.now() - this.heardAt;
       if (silent > this.silenceMs) this.workerStopped(worker, `it sent nothing for ${Math.round(silent / 1000)} s`);
     }, Math.min(1000, this.silenceMs / 4));
@@ -164,7 +163,6 @@ export class StyleRunner {
   /** Runs `job` on network `network` where {@link where} says; resolves when it ends, also on cancel. */
   async run(job: StyleJob, network: StyleNetworkId, hooks: RunnerHooks): Promise<JobResult> {
     const place = await this.where();
-    this.paused = false;
     this.pauseControl.resume();
     if (!place.worker || !this.worker) return this.runHere(job, network, hooks);
     const id = this.nextId++;
@@ -188,14 +186,13 @@ export class StyleRunner {
   }
 
   pause(): void {
-    this.paused = true;
     if (this.worker) this.send({ type: 'pause' });
     this.pauseControl.pause();
   }
 
   resume(): void {
     // The silence is counted afresh from here: a paused job sends nothing.
-    [this.paused, this.heardAt] = [false, performance.now()];
+    this.heardAt = performance.now();
     if (this.worker) this.send({ type: 'resume' });
     this.pauseControl.resume();
   }
