@@ -5,14 +5,14 @@
  * the engine gave the others when the backend started (kernel-registry.ts). Without it the first stock
  * kernel called fails ("wasmFunc is not a function"). The core's replacements must still run too.
  */
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { getKernel } from '@tensorflow/tfjs-core';
 import { deconvnet } from '../../src/core/attribution/deconvnet';
 import { saliency } from '../../src/core/attribution/saliency';
 import type { ConvNet } from '../../src/core/convnet';
 import { wasmBackpropKernelConfigs } from '../../src/core/kernels/wasm-backprop';
 import { tf, type Tensor4D } from '../../src/core/tf';
-import { useBackend } from './backends';
+import { loadSecondWasmBackend, useBackend } from './backends';
 import { imageTensor, loadTrained, relativeToMax, tieImages } from './trained';
 
 const target = { kind: 'class', index: 0 } as const;
@@ -33,10 +33,7 @@ beforeAll(async () => {
   tf.tidy(() => tf.add(tf.ones([2]), tf.ones([2])).dataSync());
   addBefore = getKernel('Add', 'wasm');
   // From here on nothing sets the backend again.
-  const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
-  await import('@tensorflow/tfjs-backend-wasm/dist/index.js' as string);
-  await import('@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.node.js' as string);
-  warn.mockRestore();
+  await loadSecondWasmBackend();
 });
 
 describe('a second copy of the WASM backend registered while the engine runs on it', () => {

@@ -5,13 +5,13 @@
  * be the ones that run. (tests/core/attribution/backend-equality.test.ts
  * loads the copy after the engine has started.)
  */
-import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { getKernel } from '@tensorflow/tfjs-core';
 import { simdConvKernelConfigs } from '../../src/core/kernels/simd-conv';
 import { wasmBackpropKernelConfigs } from '../../src/core/kernels/wasm-backprop';
 import { deconvnet } from '../../src/core/attribution/deconvnet';
 import { tf, type Tensor4D } from '../../src/core/tf';
-import { useBackend } from './backends';
+import { loadSecondWasmBackend, useBackend } from './backends';
 import { imageTensor, loadTrained, relativeToMax, tieImages } from './trained';
 
 /** A stock kernel the core never replaces: its config object changes when a copy registers the backend again. */
@@ -20,12 +20,7 @@ let stockBefore: unknown;
 
 beforeAll(async () => {
   stockBefore = getKernel(STOCK, 'wasm');
-  // Each copy warns once per kernel that it is already registered.
-  const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
-  // Whichever build the core resolved to, the other one is a second copy.
-  await import('@tensorflow/tfjs-backend-wasm/dist/index.js' as string);
-  await import('@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.node.js' as string);
-  warn.mockRestore();
+  await loadSecondWasmBackend();
 });
 
 describe('after a second copy of the WASM backend registers its kernels', () => {

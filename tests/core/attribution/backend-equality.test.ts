@@ -6,12 +6,12 @@
  * second copy of the WASM backend has registered its kernels into the running
  * engine. Agreement: within 1e-5 of the map's largest absolute value.
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ATTRIBUTION_METHODS } from '../../../src/core/attribution/registry';
 import type { AttributionMap, AttributionMethod, Target } from '../../../src/core/attribution/types';
 import type { ConvNet } from '../../../src/core/convnet';
 import { classScores } from '../../../src/core/convnet';
-import { expectNoLeak, useBackend } from '../backends';
+import { expectNoLeak, loadSecondWasmBackend, useBackend } from '../backends';
 import { type ImageData, TRAINED, imageTensor, loadTrained, relativeToMax, tieImages } from '../trained';
 
 const TOLERANCE = 1e-5;
@@ -69,12 +69,6 @@ function everyMethodAgrees(): void {
 describe('every registered method gives the same map on CPU and WASM', everyMethodAgrees);
 
 describe('and still after a second copy of the WASM backend registers its kernels', () => {
-  beforeAll(async () => {
-    const warn = vi.spyOn(console, 'warn').mockImplementation(() => {});
-    // Whichever build the core resolved to, the other one is a second copy.
-    await import('@tensorflow/tfjs-backend-wasm/dist/index.js' as string);
-    await import('@tensorflow/tfjs-backend-wasm/dist/tf-backend-wasm.node.js' as string);
-    warn.mockRestore();
-  });
+  beforeAll(loadSecondWasmBackend);
   everyMethodAgrees();
 });
